@@ -1,0 +1,7 @@
+#include "internal.h"
+
+/* Placeholder until the hwloc area lands. */
+int aml_hwloc_supported(void)
+{
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* Declarations shared by AML's sources; not installed. */
+#ifndef AML_INTERNAL_H
+#define AML_INTERNAL_H
+
+#include "aml.h"
+
+/* Run-time support of the optional backends (features.c asks them). */
+int aml_cuda_supported(void);
+int aml_hwloc_supported(void);
+
+/* Set aml_errno to `err` (positive) and return NULL, for pointer returns. */
+static inline void *aml_fail_null(int err)
+{
+	aml_errno = err;
+	return NULL;
+}
+
+#endif /* AML_INTERNAL_H */
