@@ -45,6 +45,7 @@ extern "C" {
 #define AML_INNER_ALIGN(off, align)                                          \
 	(((size_t)(off) + (size_t)(align)-1) & ~((size_t)(align)-1))
 
+/** @cond INTERNAL */
 /* Offset (OFF) and end (END) of field N, given the first N types. */
 #define AML_INNER_OFF_1(a, ...) ((size_t)0)
 #define AML_INNER_END_1(a, ...) sizeof(a)
@@ -81,6 +82,7 @@ extern "C" {
 	AML_INNER_NARGS_(__VA_ARGS__, 8, 7, 6, 5, 4, 3, 2, 1, 0)
 #define AML_INNER_CAT_(a, b) a##b
 #define AML_INNER_CAT(a, b) AML_INNER_CAT_(a, b)
+/** @endcond */
 
 /** Offset of field `n` in the layout of the listed types. */
 #define AML_INNER_MALLOC_OFFSET(n, ...)                                      \
