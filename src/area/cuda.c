@@ -140,11 +140,12 @@ int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
 
 	if (data == NULL || stream == NULL)
 		return -AML_EINVAL;
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
-		if (data->flags & (1 << i))
-			len += (size_t)snprintf(flags + len, sizeof(flags) - len,
-						"%s%s", len ? "|" : "",
-						names[i]);
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (!(data->flags & (1 << i)))
+			continue;
+		len += (size_t)snprintf(flags + len, sizeof(flags) - len,
+					"%s%s", len ? "|" : "", names[i]);
+	}
 	if (data->flags & ~CUDA_FLAGS_ALL)
 		snprintf(flags + len, sizeof(flags) - len, "%s0x%x",
 			 len ? "|" : "",
@@ -296,17 +297,21 @@ static int cuda_alloc_mapped(int flags, size_t size, void *host, void **ret,
 	cudaError_t e;
 
 	*base = host;
-	if (host == NULL)
+	if (host == NULL) {
 		e = cudaHostAlloc(base, size,
-				  cudaHostAllocMapped |
-					  (portable ? cudaHostAllocPortable : 0));
-	else
+				  portable ? cudaHostAllocMapped |
+						     cudaHostAllocPortable
+					   : cudaHostAllocMapped);
+		if (e != cudaSuccess)
+			return cuda_fail("cudaHostAlloc", e);
+	} else {
 		e = cudaHostRegister(host, size,
-				     cudaHostRegisterMapped |
-					     (portable ? cudaHostRegisterPortable
-						       : 0));
-	if (e != cudaSuccess)
-		return cuda_fail(host ? "cudaHostRegister" : "cudaHostAlloc", e);
+				     portable ? cudaHostRegisterMapped |
+							cudaHostRegisterPortable
+					      : cudaHostRegisterMapped);
+		if (e != cudaSuccess)
+			return cuda_fail("cudaHostRegister", e);
+	}
 	e = cudaHostGetDevicePointer(ret, *base, 0);
 	if (e == cudaSuccess)
 		return AML_SUCCESS;
@@ -357,7 +362,7 @@ static void *cuda_mmap_on(int flags, int device, size_t size, void *host)
 	err = cuda_alloc(flags, size, host, &ret, &base);
 	e = cuda_leave(prev);
 	if (e != cudaSuccess) {
-		/* Memory the caller's device cannot be given back to. */
+		/* Never return with the caller left on another device. */
 		if (err == AML_SUCCESS)
 			cuda_release(flags, base);
 		err = cuda_fail("cudaSetDevice", e);

@@ -187,8 +187,8 @@ static void check_registered(struct aml_area *area, int by_host, int expect)
 
 	/* Registering twice is the caller's error, and changes nothing. */
 	aml_errno = AML_SUCCESS;
-	CHECK(aml_area_mmap(area, SIZE, (struct aml_area_mmap_options *)&opts) ==
-	      NULL);
+	CHECK(aml_area_mmap(area, SIZE,
+			    (struct aml_area_mmap_options *)&opts) == NULL);
 	CHECK_EQ(aml_errno, AML_EINVAL);
 	CUDA_OK(cudaGetLastError());
 

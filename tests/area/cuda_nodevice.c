@@ -62,6 +62,8 @@ static void check_mmap(void)
 	struct aml_area area = {&aml_area_cuda_ops,
 				(struct aml_area_data *)&data};
 	struct aml_area_cuda_mmap_options opts;
+	struct aml_area_mmap_options *mmap_opts =
+		(struct aml_area_mmap_options *)&opts;
 	unsigned char *buf = malloc(SIZE);
 
 	CHECK(buf != NULL);
@@ -84,9 +86,7 @@ static void check_mmap(void)
 						    ? AML_EINVAL
 						    : AML_ENOTSUP);
 			aml_errno = AML_SUCCESS;
-			CHECK(aml_area_mmap(&area, SIZE,
-					    (struct aml_area_mmap_options *)&opts) ==
-			      NULL);
+			CHECK(aml_area_mmap(&area, SIZE, mmap_opts) == NULL);
 			CHECK_EQ(aml_errno, AML_ENOTSUP);
 			/* Nothing can be released either. */
 			CHECK_EQ(aml_area_munmap(&area, buf, SIZE),

@@ -6,15 +6,15 @@
  * A CUDA area allocates memory with the CUDA runtime API. Its flags choose
  * the kind of memory:
  *
- * | flags                 | memory                              | runtime call                         |
- * | --------------------- | ----------------------------------- | ------------------------------------ |
- * | DEFAULT               | device memory                       | cudaMalloc                           |
- * | HOST                  | pinned host memory                  | cudaHostAlloc                        |
- * | HOST, GLOBAL          | pinned for every device             | cudaHostAlloc, Portable              |
- * | HOST, MAPPED          | pinned and mapped on the device     | cudaHostAlloc, Mapped                |
- * | MAPPED                | the caller's memory, on the device  | cudaHostRegister, Mapped             |
- * | UNIFIED               | managed, attached to the host       | cudaMallocManaged, cudaMemAttachHost |
- * | UNIFIED, GLOBAL       | managed, accessible from any stream | cudaMallocManaged, cudaMemAttachGlobal |
+ * | flags           | memory                      | runtime call            |
+ * | --------------- | --------------------------- | ----------------------- |
+ * | DEFAULT         | device memory               | cudaMalloc              |
+ * | HOST            | pinned host memory          | cudaHostAlloc           |
+ * | HOST, GLOBAL    | pinned, for every device    | cudaHostAlloc: Portable |
+ * | HOST, MAPPED    | pinned, mapped on device    | cudaHostAlloc: Mapped   |
+ * | MAPPED          | caller's, mapped on device  | cudaHostRegister: Mapped |
+ * | UNIFIED         | managed, host-attached      | cudaMallocManaged: Host |
+ * | UNIFIED, GLOBAL | managed, any stream         | cudaMallocManaged: Global |
  *
  * GLOBAL with MAPPED (with or without HOST) adds Portable as well.
  *
@@ -70,7 +70,7 @@ extern "C" {
 #define AML_AREA_CUDA_FLAG_DEFAULT 0
 /** Pinned (page-locked) host memory (cudaHostAlloc). */
 #define AML_AREA_CUDA_FLAG_ALLOC_HOST (1 << 0)
-/** Unified (managed) memory, usable from host and device (cudaMallocManaged). */
+/** Unified (managed) memory, usable from host and device. */
 #define AML_AREA_CUDA_FLAG_ALLOC_UNIFIED (1 << 1)
 /**
  * Host memory mapped in the device's address space. With
@@ -175,7 +175,8 @@ void aml_area_cuda_destroy(struct aml_area **area);
  * - ::AML_ENOMEM: device or host memory is short;
  * - ::AML_EBUSY: the device is in exclusive or prohibited compute mode and
  *   unavailable;
- * - ::AML_FAILURE: another CUDA error; see aml_area_cuda_last_error().
+ * - ::AML_FAILURE: another CUDA error, or the calling thread's current
+ *   device could not be made current again; see aml_area_cuda_last_error().
  * Thread safety: safe. The calling thread's current device is the same
  * after the call as before.
  */
@@ -192,7 +193,9 @@ void *aml_area_cuda_mmap(const struct aml_area_data *area_data, size_t size,
  * - -AML_EINVAL: NULL `area_data`, invalid flags in `area_data`, or `ptr`
  *   is not memory of this kind (not from this area);
  * - -AML_ENOTSUP: no CUDA driver or device, or AML built without CUDA;
- * - -AML_FAILURE: another CUDA error; see aml_area_cuda_last_error().
+ * - -AML_FAILURE: another CUDA error, or the calling thread's current
+ *   device could not be made current again (the memory is released); see
+ *   aml_area_cuda_last_error().
  * Thread safety: safe. The calling thread's current device is the same
  * after the call as before.
  */
