@@ -171,19 +171,24 @@ static void check_registered(struct aml_area *area, int by_host, int expect)
 	struct aml_area_cuda_mmap_options opts = {.device = -1};
 	void *buf = mmap(NULL, SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const int caller = current_device();
 	void *p, *dev = NULL;
 
 	CHECK(buf != MAP_FAILED);
 	opts.ptr = buf;
 	p = aml_area_mmap(area, SIZE, (struct aml_area_mmap_options *)&opts);
 	CHECK(p != NULL);
+	CHECK_EQ(current_device(), caller);
 	CHECK_EQ(attributes(p).type, cudaMemoryTypeHost);
 	CHECK_EQ(attributes(p).device, expect);
 	CHECK(attributes(p).hostPointer == buf);
+	/* Used on its device, as a program would. */
+	CUDA_OK(cudaSetDevice(expect));
 	CUDA_OK(cudaHostGetDevicePointer(&dev, buf, 0));
 	CHECK(dev == p);
 	check_host_to_device(buf, p);
 	check_device_to_host(buf, p);
+	CUDA_OK(cudaSetDevice(caller));
 
 	/* Registering twice is the caller's error, and changes nothing. */
 	aml_errno = AML_SUCCESS;
@@ -204,7 +209,8 @@ static void check_registered(struct aml_area *area, int by_host, int expect)
 
 static void check_kind(int f, int device)
 {
-	const int expect = device < 0 ? current_device() : device;
+	const int caller = current_device();
+	const int expect = device < 0 ? caller : device;
 	struct aml_area *area = NULL;
 	struct cudaPointerAttributes attr;
 	void *p;
@@ -220,8 +226,11 @@ static void check_kind(int f, int device)
 	}
 	p = aml_area_mmap(area, SIZE, NULL);
 	CHECK(p != NULL);
+	CHECK_EQ(current_device(), caller);
 	attr = attributes(p);
 	CHECK_EQ(attr.device, expect);
+	/* Used on its device, as a program would. */
+	CUDA_OK(cudaSetDevice(expect));
 	if (f & U) {
 		CHECK_EQ(attr.type, cudaMemoryTypeManaged);
 		check_managed(p, f);
@@ -235,6 +244,7 @@ static void check_kind(int f, int device)
 		CHECK_EQ(attr.type, cudaMemoryTypeDevice);
 		check_device_memory(p);
 	}
+	CUDA_OK(cudaSetDevice(caller));
 	/* Mapped memory is released by either address. */
 	if ((f & M) && device < 0)
 		p = attr.hostPointer;
