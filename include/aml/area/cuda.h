@@ -34,6 +34,16 @@
  * aml_area_cuda_destroy(&area);
  * @endcode
  *
+ * Mapping the caller's host buffer `buf` on device 0:
+ * @code
+ * struct aml_area_cuda_mmap_options opts = { .device = 0, .ptr = buf };
+ * aml_area_cuda_create(&area, 0, AML_AREA_CUDA_FLAG_ALLOC_MAPPED);
+ * void *dev = aml_area_mmap(area, size,
+ *                           (struct aml_area_mmap_options *)&opts);
+ * // kernels on device 0 read and write buf through dev
+ * aml_area_munmap(area, dev, size); // buf stays the caller's
+ * @endcode
+ *
  * Without a CUDA driver or device every operation that needs the runtime
  * fails with ::AML_ENOTSUP; arguments are checked first, so invalid ones
  * still give ::AML_EINVAL. An AML built without CUDA installs this header
