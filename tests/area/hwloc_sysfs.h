@@ -12,7 +12,7 @@
 #define SYSFS_NODE "/sys/devices/system/node"
 
 /* Read a whole (short) sysfs file into buf; 0 on success, -1 if absent. */
-static int sysfs_read(const char *path, char *buf, size_t len)
+static inline int sysfs_read(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	size_t n;
@@ -28,7 +28,7 @@ static int sysfs_read(const char *path, char *buf, size_t len)
 }
 
 /* A sysfs list file ("0-3,8") into a bitmap; empty if the file is absent. */
-static void sysfs_list(const char *path, struct aml_bitmap *b)
+static inline void sysfs_list(const char *path, struct aml_bitmap *b)
 {
 	char buf[4096];
 
@@ -39,7 +39,7 @@ static void sysfs_list(const char *path, struct aml_bitmap *b)
 }
 
 /* Nodes with memory (or online nodes on old kernels). */
-static void sysfs_mem_nodes(struct aml_bitmap *b)
+static inline void sysfs_mem_nodes(struct aml_bitmap *b)
 {
 	sysfs_list(SYSFS_NODE "/has_memory", b);
 	if (aml_bitmap_iszero(b))
@@ -48,7 +48,7 @@ static void sysfs_mem_nodes(struct aml_bitmap *b)
 		aml_bitmap_set(b, 0);
 }
 
-static void sysfs_node_cpus(int node, struct aml_bitmap *cpus)
+static inline void sysfs_node_cpus(int node, struct aml_bitmap *cpus)
 {
 	char path[256];
 
@@ -57,7 +57,7 @@ static void sysfs_node_cpus(int node, struct aml_bitmap *cpus)
 }
 
 /* An unsigned number from a sysfs file; -1 if absent. */
-static long long sysfs_number(const char *path)
+static inline long long sysfs_number(const char *path)
 {
 	char buf[64];
 
@@ -67,7 +67,7 @@ static long long sysfs_number(const char *path)
 }
 
 /* MemTotal of a node in kB; -1 if unknown. */
-static long long sysfs_node_memtotal(int node)
+static inline long long sysfs_node_memtotal(int node)
 {
 	char path[256], line[256];
 	long long kb = -1;
@@ -92,7 +92,7 @@ static long long sysfs_node_memtotal(int node)
  * initiator node `init` to target `target`, as Linux publishes it: only
  * when `init` is one of the target's best (access0) initiators. -1 if none.
  */
-static long long sysfs_hmat(int target, int init, const char *attr)
+static inline long long sysfs_hmat(int target, int init, const char *attr)
 {
 	char path[256];
 	struct stat st;
@@ -121,7 +121,7 @@ static long long sysfs_hmat(int target, int init, const char *attr)
  * The best targets for `attr` from initiator node `init` (highest
  * bandwidth or lowest latency); empty if no target has a value.
  */
-static void sysfs_hmat_best(int init, const char *attr, int higher,
+static inline void sysfs_hmat_best(int init, const char *attr, int higher,
 			    struct aml_bitmap *best)
 {
 	struct aml_bitmap nodes;
@@ -147,7 +147,7 @@ static void sysfs_hmat_best(int init, const char *attr, int higher,
 }
 
 /* Bind the calling thread to one CPU, without hwloc. */
-static void bind_to_cpu(int cpu)
+static inline void bind_to_cpu(int cpu)
 {
 	cpu_set_t set;
 
@@ -158,7 +158,7 @@ static void bind_to_cpu(int cpu)
 
 /* Write every page, then ask move_pages(2) where each one is: the node of
  * every page if they all agree, -2 if they differ, -1 on error. */
-static int pages_node(void *buf, size_t size)
+static inline int pages_node(void *buf, size_t size)
 {
 	const size_t psize = (size_t)sysconf(_SC_PAGESIZE);
 	const size_t n = size / psize;

@@ -97,7 +97,8 @@ enum aml_area_hwloc_policy {
 	AML_AREA_HWLOC_POLICY_INTERLEAVE,
 	/**
 	 * Each page on the node of the CPU that first touches it
-	 * (HWLOC_MEMBIND_FIRSTTOUCH). The nodeset is ignored.
+	 * (HWLOC_MEMBIND_FIRSTTOUCH; Linux MPOL_LOCAL). The nodeset is
+	 * ignored.
 	 */
 	AML_AREA_HWLOC_POLICY_FIRSTTOUCH,
 	/**
