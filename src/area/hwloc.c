@@ -17,26 +17,6 @@ static const char *const hwloc_criterion_names[] = {
 #define HWLOC_NCRITERIA                                                      \
 	(sizeof(hwloc_criterion_names) / sizeof(*hwloc_criterion_names))
 
-static const char *const hwloc_policy_names[] = {
-	[AML_AREA_HWLOC_POLICY_DEFAULT] = "default",
-	[AML_AREA_HWLOC_POLICY_BIND] = "bind",
-	[AML_AREA_HWLOC_POLICY_PREFERRED] = "preferred",
-	[AML_AREA_HWLOC_POLICY_INTERLEAVE] = "interleave",
-	[AML_AREA_HWLOC_POLICY_FIRSTTOUCH] = "first touch",
-	[AML_AREA_HWLOC_POLICY_NEXTTOUCH] = "next touch",
-};
-
-#define HWLOC_NPOLICIES (sizeof(hwloc_policy_names) / sizeof(*hwloc_policy_names))
-
-static const char *const hwloc_fallback_names[] = {
-	[AML_AREA_HWLOC_FALLBACK_NONE] = "none",
-	[AML_AREA_HWLOC_FALLBACK_PREFERRED] = "preferred",
-	[AML_AREA_HWLOC_FALLBACK_ORDERED] = "ordered",
-};
-
-#define HWLOC_NFALLBACKS                                                     \
-	(sizeof(hwloc_fallback_names) / sizeof(*hwloc_fallback_names))
-
 const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c)
 {
 	if ((unsigned int)c >= HWLOC_NCRITERIA)
@@ -139,6 +119,26 @@ void aml_area_hwloc_destroy(struct aml_area **area)
 #if AML_HAVE_BACKEND_HWLOC
 
 #include <hwloc.h>
+
+static const char *const hwloc_policy_names[] = {
+	[AML_AREA_HWLOC_POLICY_DEFAULT] = "default",
+	[AML_AREA_HWLOC_POLICY_BIND] = "bind",
+	[AML_AREA_HWLOC_POLICY_PREFERRED] = "preferred",
+	[AML_AREA_HWLOC_POLICY_INTERLEAVE] = "interleave",
+	[AML_AREA_HWLOC_POLICY_FIRSTTOUCH] = "first touch",
+	[AML_AREA_HWLOC_POLICY_NEXTTOUCH] = "next touch",
+};
+
+#define HWLOC_NPOLICIES (sizeof(hwloc_policy_names) / sizeof(*hwloc_policy_names))
+
+static const char *const hwloc_fallback_names[] = {
+	[AML_AREA_HWLOC_FALLBACK_NONE] = "none",
+	[AML_AREA_HWLOC_FALLBACK_PREFERRED] = "preferred",
+	[AML_AREA_HWLOC_FALLBACK_ORDERED] = "ordered",
+};
+
+#define HWLOC_NFALLBACKS                                                     \
+	(sizeof(hwloc_fallback_names) / sizeof(*hwloc_fallback_names))
 
 /*
  * The shared topology. Readers hold the read lock for the whole time they
