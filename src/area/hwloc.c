@@ -166,7 +166,11 @@ static void hwloc_topo_load(void)
 	hwloc_topo = t;
 }
 
-/* The topology with the read lock held; NULL (and no lock) if none. */
+/*
+ * The topology with the lock held (shared, or exclusive when this call
+ * loaded it, so that no aml_finalize() slips in between); NULL (and no
+ * lock) if it cannot be loaded.
+ */
 static hwloc_topology_t hwloc_topo_get(void)
 {
 	pthread_rwlock_rdlock(&hwloc_topo_lock);
@@ -177,9 +181,6 @@ static hwloc_topology_t hwloc_topo_get(void)
 	pthread_rwlock_wrlock(&hwloc_topo_lock);
 	if (hwloc_topo == NULL)
 		hwloc_topo_load();
-	pthread_rwlock_unlock(&hwloc_topo_lock);
-
-	pthread_rwlock_rdlock(&hwloc_topo_lock);
 	if (hwloc_topo != NULL)
 		return hwloc_topo;
 	pthread_rwlock_unlock(&hwloc_topo_lock);

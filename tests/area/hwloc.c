@@ -334,6 +334,13 @@ static void check_fprintf(const struct aml_bitmap *mem)
 	free(nodes);
 }
 
+static void check_mapped(const void *p, const char *what)
+{
+	if (p == NULL)
+		fprintf(stderr, "%s: %s\n", what, aml_strerror(aml_errno));
+	CHECK(p != NULL);
+}
+
 /* Threads map through shared areas while others drop the topology. */
 static void *hammer(void *arg)
 {
@@ -347,12 +354,12 @@ static void *hammer(void *arg)
 			continue;
 		}
 		p = aml_area_mmap(&aml_area_hwloc_capacity, psize(), NULL);
-		CHECK(p != NULL);
+		check_mapped(p, "capacity");
 		*(volatile char *)p = 1;
 		CHECK_EQ(aml_area_munmap(&aml_area_hwloc_capacity, p, psize()),
 			 AML_SUCCESS);
 		p = aml_area_mmap(&aml_area_hwloc_local, psize(), NULL);
-		CHECK(p != NULL);
+		check_mapped(p, "local");
 		CHECK_EQ(aml_area_munmap(&aml_area_hwloc_local, p, psize()),
 			 AML_SUCCESS);
 	}
