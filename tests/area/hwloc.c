@@ -242,6 +242,19 @@ static void check_nodeset_areas(const struct aml_bitmap *mem)
 	struct placed p;
 
 	check_single_nodes(mem);
+	/* Preferred over several nodes: one of them (MPOL_PREFERRED keeps
+	 * the first) or all (MPOL_PREFERRED_MANY). */
+	CHECK_EQ(aml_area_hwloc_create(&area, mem,
+				       AML_AREA_HWLOC_POLICY_PREFERRED),
+		 AML_SUCCESS);
+	map_and_query(area, &p);
+	printf("preferred over all nodes: mode %d\n", p.mode);
+	CHECK(p.mode == MPOL_PREFERRED || p.mode == 5 /* _MANY */);
+	CHECK_EQ(aml_bitmap_isset(mem, (unsigned)aml_bitmap_first(&p.polnodes)),
+		 1);
+	for (int i = 0; i < NPAGES; i++)
+		CHECK_EQ(aml_bitmap_isset(&p.polnodes, (unsigned)p.node[i]), 1);
+	aml_area_hwloc_destroy(&area);
 	check_interleave(&aml_area_hwloc_interleave, mem);
 	CHECK_EQ(aml_area_hwloc_create(&area, mem,
 				       AML_AREA_HWLOC_POLICY_INTERLEAVE),

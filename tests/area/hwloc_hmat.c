@@ -208,13 +208,61 @@ static void *run_node(void *arg)
 	return NULL;
 }
 
+/*
+ * Initiator spanning one CPU of every CPU node. hwloc matches an initiator
+ * against the CPU sets the firmware gave values for; where no target lists
+ * every one of these nodes as a best initiator, there is no value. An
+ * unbound thread then falls back to the CPU it runs on.
+ */
+static void check_spanning(const struct aml_bitmap *cpus,
+			   const struct aml_bitmap *cpu_nodes)
+{
+	struct aml_bitmap mem, any_best, best;
+	struct aml_area *area;
+	int common = 0;
+
+	sysfs_mem_nodes(&mem);
+	aml_bitmap_zero(&any_best);
+	for (int t = 0; t <= aml_bitmap_last(&mem); t++) {
+		int all = aml_bitmap_isset(&mem, (unsigned)t) == 1;
+
+		for (int n = 0; n <= aml_bitmap_last(cpu_nodes) && all; n++)
+			if (aml_bitmap_isset(cpu_nodes, (unsigned)n) == 1 &&
+			    sysfs_hmat(t, n, "bandwidth") < 0)
+				all = 0;
+		common |= all;
+	}
+	for (int n = 0; n <= aml_bitmap_last(cpu_nodes); n++) {
+		if (aml_bitmap_isset(cpu_nodes, (unsigned)n) != 1)
+			continue;
+		sysfs_hmat_best(n, "bandwidth", 1, &best);
+		for (int t = 0; t <= aml_bitmap_last(&best); t++)
+			if (aml_bitmap_isset(&best, (unsigned)t) == 1)
+				aml_bitmap_set(&any_best, (unsigned)t);
+	}
+	if (!common && aml_bitmap_nset(cpu_nodes) > 1)
+		CHECK_EQ(aml_area_hwloc_create_best(
+				 &area, AML_AREA_HWLOC_BANDWIDTH, cpus,
+				 AML_AREA_HWLOC_FALLBACK_NONE),
+			 -AML_ENOTSUP);
+	if (aml_bitmap_iszero(&any_best))
+		return;
+	/* Unbound: the current CPU decides; any node's best is right. */
+	CHECK_EQ(aml_bitmap_isset(&any_best,
+				  (unsigned)place(&aml_area_hwloc_bandwidth)),
+		 1);
+}
+
 int main(void)
 {
+	struct aml_bitmap spanning, cpu_nodes;
 	struct aml_bitmap nodes;
 	int tested = 0;
 
 	if (!AML_HAVE_BACKEND_HWLOC || !aml_support_backends(AML_BACKEND_HWLOC))
 		SKIP("hwloc not available");
+	aml_bitmap_zero(&spanning);
+	aml_bitmap_zero(&cpu_nodes);
 	sysfs_list(SYSFS_NODE "/online", &nodes);
 	if (aml_bitmap_iszero(&nodes))
 		aml_bitmap_set(&nodes, 0);
@@ -231,8 +279,11 @@ int main(void)
 			continue; /* memory-only node */
 		CHECK_EQ(pthread_create(&th, NULL, run_node, &j), 0);
 		CHECK_EQ(pthread_join(th, NULL), 0);
+		aml_bitmap_set(&spanning, (unsigned)j.cpu);
+		aml_bitmap_set(&cpu_nodes, (unsigned)n);
 		tested++;
 	}
 	CHECK(tested > 0);
+	check_spanning(&spanning, &cpu_nodes);
 	return 0;
 }

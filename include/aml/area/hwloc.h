@@ -33,11 +33,13 @@
  * whose attributes are given per NUMA node), it uses the CPU the thread
  * runs on at that moment. hwloc gives a value for an initiator when the
  * firmware gave one for a set of CPUs that contains it: one CPU, or the
- * CPUs of one node, match; CPUs spread over two nodes usually do not.
+ * CPUs of one node, match; CPUs of two nodes that are not both best
+ * initiators of some target do not (-::AML_ENOTSUP).
  *
  * **Missing attributes.** Linux publishes HMAT values only for each memory
- * target's best initiators (`/sys/devices/system/node/nodeN/access0` and
- * `access1`), and only when the firmware has an HMAT; hwloc reads those.
+ * target's best initiators (`/sys/devices/system/node/nodeN/access0/`),
+ * and only when the firmware has an HMAT; hwloc reads those. For example,
+ * a memory-only HBM node is seen only from the CPUs nearest to it.
  * A bandwidth or latency criterion for an initiator without such values is
  * refused with -::AML_ENOTSUP (at create for a given initiator, at mmap
  * for the calling thread). Capacity, locality and local nodes are always
@@ -312,6 +314,8 @@ const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c);
  *   attribute for the calling thread;
  * - ::AML_ENOMEM: `size` too large, memory short, or (fallback ordered)
  *   no target has `size` bytes free;
+ * - ::AML_EDOM: the operating system refuses the area's nodes (for
+ *   instance a node of a nodeset area is no longer allowed);
  * - ::AML_FAILURE: another error; `errno` says which.
  * Thread safety: safe.
  */
