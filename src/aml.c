@@ -1,4 +1,5 @@
 #include "aml.h"
+#include "internal.h"
 
 const int aml_version_major = AML_VERSION_MAJOR;
 const int aml_version_minor = AML_VERSION_MINOR;
@@ -14,5 +15,6 @@ int aml_init(int *argc, char **argv[])
 
 int aml_finalize(void)
 {
+	aml_hwloc_finalize();
 	return AML_SUCCESS;
 }

@@ -8,6 +8,9 @@
 int aml_cuda_supported(void);
 int aml_hwloc_supported(void);
 
+/* Release the shared hwloc topology (aml_finalize()). */
+void aml_hwloc_finalize(void);
+
 /* Set aml_errno to `err` (positive) and return NULL, for pointer returns. */
 static inline void *aml_fail_null(int err)
 {
