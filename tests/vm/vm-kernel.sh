@@ -10,11 +10,17 @@
 # Exit status: 0 when CACHE/vmlinuz is ready; 77 when it cannot be had.
 set -u
 
-skip() { echo "vm-kernel: skipped: $*" >&2; exit 77; }
+# The reason is kept for vm-run.sh to repeat.
+skip() {
+	echo "vm-kernel: skipped: $*" >&2
+	echo "$*" >"$CACHE/unavailable" 2>/dev/null
+	exit 77
+}
 
 [ $# -ge 1 ] || { echo "usage: $0 CACHE [KERNEL]" >&2; exit 1; }
 CACHE=$1 KERNEL=${2:-}
 mkdir -p "$CACHE" || skip "cannot create $CACHE"
+rm -f "$CACHE/unavailable"
 
 if [ -n "$KERNEL" ]; then
 	[ -s "$KERNEL" ] || skip "AML_VM_KERNEL=$KERNEL does not exist"

@@ -36,7 +36,8 @@ command -v "$QEMU" >/dev/null ||
 [ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
 	skip "no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
 [ -s "$KERNEL" ] ||
-	skip "no kernel at '$KERNEL' (see the vm_kernel test's output)"
+	skip "no kernel at $KERNEL: $(cat "$(dirname "$KERNEL")/unavailable" 2>/dev/null ||
+		echo "see the vm_kernel test")"
 command -v cpio >/dev/null || skip "cpio not found (Debian: apt-get install cpio)"
 
 # Memory of node i: NODE_MEM[i]; CPUs: NODE_CPU[i] ("" for none).
@@ -163,6 +164,7 @@ timeout "$VM_TIMEOUT" "$QEMU" -accel tcg -nographic -no-reboot -net none \
 	</dev/null >"$OUTDIR/console.log" 2>&1
 rc=$?
 echo "vm-run: $TOPOLOGY: qemu exited $rc after $(($(date +%s) - start)) s"
+[ $rc -eq 124 ] && echo "vm-run: $TOPOLOGY: killed after AML_VM_TIMEOUT=$VM_TIMEOUT s" >&2
 split_console
 [ -s "$OUTDIR/topology.out" ] && cat "$OUTDIR/topology.out"
 
