@@ -137,7 +137,7 @@ split_console() {
 	tr -d '\r' <"$OUTDIR/console.log" | awk -v dir="$OUTDIR" '
 		match($0, /@@AML-VM BEGIN [^ ]+/) {
 			name = substr($0, RSTART + 15, RLENGTH - 15)
-			out = dir "/" name ".out"; printf "" > out; next
+			out = dir "/" name ".out"; printf "" > out; blank = 0; next
 		}
 		match($0, /@@AML-VM END [^ ]+ [0-9]+/) {
 			split(substr($0, RSTART, RLENGTH), f, " ")
@@ -146,7 +146,9 @@ split_console() {
 			print f[4] > (dir "/" f[3] ".status")
 			close(dir "/" f[3] ".status"); close(out); out = ""; next
 		}
-		out != "" { print > out }'
+		# Blank lines wait: the guest ends its output with one.
+		out != "" && $0 == "" { blank++; next }
+		out != "" { for (; blank > 0; blank--) print "" > out; print > out }'
 }
 
 build_initramfs "$@"
@@ -166,6 +168,7 @@ rc=$?
 echo "vm-run: $TOPOLOGY: qemu exited $rc after $(($(date +%s) - start)) s"
 [ $rc -eq 124 ] && echo "vm-run: $TOPOLOGY: killed after AML_VM_TIMEOUT=$VM_TIMEOUT s" >&2
 split_console
+rm -f "$OUTDIR/initramfs.cpio"
 [ -s "$OUTDIR/topology.out" ] && cat "$OUTDIR/topology.out"
 
 missing=0
