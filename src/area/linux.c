@@ -7,8 +7,13 @@
 /* mbind(2) and get_mempolicy(2) read maxnode - 1 bits: all of ours. */
 #define LINUX_MAXNODE (AML_BITMAP_MAX + 1)
 
-/* Pages queried per move_pages(2) call: bounds the stack arrays. */
+/* Pages queried per move_pages(2) call: bounds the stack arrays. A
+ * multiple of the pages of a 2 MiB unit, for any base page size. */
 #define LINUX_QUERY_PAGES 4096
+
+/* Transparent huge pages (PMD size) are interleaved as units. */
+#define LINUX_HUGE_SHIFT 21
+#define LINUX_HUGE_SIZE ((uintptr_t)1 << LINUX_HUGE_SHIFT)
 
 struct aml_area_linux_data {
 	/* Nodes of the policy; empty for the default area (no nodes). */
@@ -255,15 +260,16 @@ struct linux_page_check {
 	int rank[AML_BITMAP_MAX];  /* rank of a node in nodes[], or -1 */
 	/* Interleave phase for base pages and for PMD-sized units. */
 	long phase_small, phase_huge;
-	int ok_small, ok_huge, ok;
+	int ok;
 	size_t psize;
+	/* The range checked; the query covers whole 2 MiB units around it. */
+	uintptr_t start, end;
 };
 
 static void linux_check_page(struct linux_page_check *c, uintptr_t addr,
-			     int node)
+			     int node, int in_huge)
 {
-	const long page = (long)(addr / c->psize);
-	const long huge = (long)(addr >> 21);
+	long index, *phase;
 	int r;
 
 	if (node < 0 || node >= AML_BITMAP_MAX)
@@ -283,21 +289,38 @@ static void linux_check_page(struct linux_page_check *c, uintptr_t addr,
 	default:
 		break;
 	}
-	/* Interleave: strict round-robin, in base pages or huge pages. */
+	/* Interleave: strict round-robin of base pages, or of huge pages
+	 * where a whole 2 MiB unit may be one. */
 	if (r < 0) {
 		c->ok = 0;
 		return;
 	}
-	if (c->phase_small < 0) {
-		c->phase_small = ((r - page) % c->nnodes + c->nnodes) % c->nnodes;
-		c->phase_huge = ((r - huge) % c->nnodes + c->nnodes) % c->nnodes;
-	}
-	if ((page + c->phase_small) % c->nnodes != r)
-		c->ok_small = 0;
-	if ((huge + c->phase_huge) % c->nnodes != r)
-		c->ok_huge = 0;
-	if (!c->ok_small && !c->ok_huge)
+	index = in_huge ? (long)(addr >> LINUX_HUGE_SHIFT)
+			: (long)(addr / c->psize);
+	phase = in_huge ? &c->phase_huge : &c->phase_small;
+	if (*phase < 0)
+		*phase = ((r - index) % c->nnodes + c->nnodes) % c->nnodes;
+	if ((index + *phase) % c->nnodes != r)
 		c->ok = 0;
+}
+
+/* Check the pages of one 2 MiB unit that lie in the range. A huge page is
+ * present whole, on one node: a unit that is not so holds base pages only,
+ * and the pages of a small range on one node are no huge page. */
+static void linux_check_unit(struct linux_page_check *c, void **pages,
+			     const int *status, unsigned long n)
+{
+	int in_huge = status[0] >= 0;
+
+	for (unsigned long i = 1; i < n; i++)
+		if (status[i] != status[0])
+			in_huge = 0;
+	for (unsigned long i = 0; i < n; i++) {
+		const uintptr_t addr = (uintptr_t)pages[i];
+
+		if (addr >= c->start && addr < c->end)
+			linux_check_page(c, addr, status[i], in_huge);
+	}
 }
 
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
@@ -305,7 +328,8 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 {
 	const size_t psize = (size_t)sysconf(_SC_PAGESIZE);
 	struct linux_page_check *c;
-	uintptr_t start, end;
+	uintptr_t start, end, qstart, qend;
+	unsigned long unit;
 	int ret;
 
 	if (area_data == NULL || ptr == NULL || size == 0)
@@ -325,7 +349,9 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	c->data = area_data;
 	c->psize = psize;
 	c->phase_small = c->phase_huge = -1;
-	c->ok = c->ok_small = c->ok_huge = 1;
+	c->ok = 1;
+	c->start = start;
+	c->end = end;
 	for (int i = 0; i < AML_BITMAP_MAX; i++) {
 		c->rank[i] = -1;
 		if (aml_bitmap_isset(&area_data->nodemask, (unsigned int)i) == 1) {
@@ -334,20 +360,25 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 		}
 	}
 
+	/* Whole 2 MiB units: pages outside the range only say whether a unit
+	 * is a huge page; unmapped ones just report -EFAULT. */
+	qstart = start & ~(LINUX_HUGE_SIZE - 1);
+	qend = (end + LINUX_HUGE_SIZE - 1) & ~(LINUX_HUGE_SIZE - 1);
+	unit = psize < LINUX_HUGE_SIZE ? LINUX_HUGE_SIZE / psize : 1;
 	ret = 1;
-	for (uintptr_t a = start; a < end && c->ok;) {
+	for (uintptr_t a = qstart; a < qend && c->ok;) {
 		void *pages[LINUX_QUERY_PAGES];
 		int status[LINUX_QUERY_PAGES];
 		unsigned long n = 0;
 
-		for (; a < end && n < LINUX_QUERY_PAGES; a += psize)
+		for (; a < qend && n < LINUX_QUERY_PAGES; a += psize)
 			pages[n++] = (void *)a;
 		if (move_pages(0, n, pages, NULL, status, 0) != 0) {
 			ret = -AML_FAILURE;
 			break;
 		}
-		for (unsigned long i = 0; i < n; i++)
-			linux_check_page(c, (uintptr_t)pages[i], status[i]);
+		for (unsigned long i = 0; i < n; i += unit)
+			linux_check_unit(c, pages + i, status + i, unit);
 	}
 	if (ret == 1)
 		ret = c->ok;
