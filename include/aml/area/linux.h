@@ -122,11 +122,13 @@ void aml_area_linux_destroy(struct aml_area **area);
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
  * @return the mapping; NULL with ::aml_errno set on failure, and nothing
  * left mapped:
- * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags without exactly one of
- *   MAP_PRIVATE and MAP_SHARED, a file mapping with a negative `fd`, or any
- *   argument mmap(2) rejects (bad flags, unaligned offset or fixed address);
- * - ::AML_ENOMEM: `size` too large, or memory is short;
- * - ::AML_FAILURE: another error; `errno` says which (EBADF, EACCES...).
+ * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags whose mapping type is
+ *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE, a file mapping with
+ *   a negative or closed `fd`, or any argument mmap(2) rejects (bad flags,
+ *   unaligned offset or fixed address);
+ * - ::AML_ENOMEM: `size` too large, or memory is short (also when mbind(2)
+ *   runs out of memory or of mappings, vm.max_map_count);
+ * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...).
  * Thread safety: safe.
  */
 void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
