@@ -145,14 +145,16 @@ static int linux_bind(const struct aml_area_linux_data *data, void *ptr,
 	return -linux_errno_to_aml(errno);
 }
 
-static int linux_check_flags(int flags, int fd)
+static int linux_check_flags(int flags, int fd, off_t offset)
 {
 	const int type = flags & MAP_TYPE;
 
 	if (type != MAP_PRIVATE && type != MAP_SHARED &&
 	    type != MAP_SHARED_VALIDATE)
 		return -AML_EINVAL;
-	if (!(flags & MAP_ANONYMOUS) && fd < 0)
+	/* mmap(2) reports a negative offset as EOVERFLOW: too late to tell
+	 * it from a size that does not fit. */
+	if (!(flags & MAP_ANONYMOUS) && (fd < 0 || offset < 0))
 		return -AML_EINVAL;
 	return AML_SUCCESS;
 }
@@ -178,7 +180,7 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 		return aml_fail_null(AML_EINVAL);
 	if (o == NULL)
 		o = &def;
-	err = linux_check_flags(o->flags, o->fd);
+	err = linux_check_flags(o->flags, o->fd, o->offset);
 	if (err != AML_SUCCESS)
 		return aml_fail_null(-err);
 

@@ -72,7 +72,7 @@ struct aml_area_linux_mmap_options {
 	int mode;
 	/** File backing the mapping, or -1 with MAP_ANONYMOUS. */
 	int fd;
-	/** Offset in `fd`, a multiple of the page size. */
+	/** Offset in `fd`, a non-negative multiple of the page size. */
 	off_t offset;
 };
 
@@ -124,8 +124,8 @@ void aml_area_linux_destroy(struct aml_area **area);
  * left mapped:
  * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags whose mapping type is
  *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE, a file mapping with
- *   a negative or closed `fd`, or any argument mmap(2) rejects (bad flags,
- *   unaligned offset or fixed address);
+ *   a negative or closed `fd` or a negative `offset`, or any argument
+ *   mmap(2) rejects (bad flags, unaligned offset or fixed address);
  * - ::AML_ENOMEM: `size` too large, or memory is short (also when mbind(2)
  *   runs out of memory or of mappings, vm.max_map_count);
  * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...).
