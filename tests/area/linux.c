@@ -410,6 +410,19 @@ static void test_mmap_defaults(void)
 	CHECK_EQ(aml_area_linux_check_binding(ldata(area[1]), d, size), 0);
 	CHECK_EQ(aml_area_munmap(&aml_area_linux, d, size), AML_SUCCESS);
 
+	/* A range that is not mapped, wholly or in part: the kernel cannot
+	 * say. */
+	void *gone = free_range(4 * psize);
+	CHECK_EQ(aml_area_linux_check_binding(ldata(area[1]), gone, psize),
+		 -AML_FAILURE);
+	CHECK_EQ(aml_area_munmap(area[3], buf[3] + size - psize, psize),
+		 AML_SUCCESS);
+	CHECK_EQ(aml_area_linux_check_binding(ldata(area[3]), buf[3], size),
+		 -AML_FAILURE);
+	CHECK_EQ(aml_area_linux_check_binding(ldata(area[3]), buf[3],
+					      size - psize),
+		 1);
+
 	/* Bad arguments. */
 	CHECK_EQ(aml_area_linux_check_binding(NULL, buf[1], size), -AML_EINVAL);
 	CHECK_EQ(aml_area_linux_check_binding(ldata(area[1]), NULL, size),
@@ -602,12 +615,18 @@ static void test_file(struct aml_area *area, int k, int fd)
 		CHECK_EQ(aml_area_munmap(area, buf, size), AML_SUCCESS);
 	}
 
-	/* An offset that is not a page multiple. */
-	opts.flags = MAP_PRIVATE;
-	opts.offset = 1;
-	aml_errno = AML_SUCCESS;
-	CHECK(aml_area_mmap(area, size, o(&opts)) == NULL);
-	CHECK_EQ(aml_errno, AML_EINVAL);
+	/* Offsets that are not a page multiple, or negative. */
+	const off_t bad[] = {1, (off_t)psize - 1, (off_t)psize + 8,
+			     -(off_t)psize, -1};
+	for (int t = 0; t < 2; t++) {
+		for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+			opts.flags = types[t];
+			opts.offset = bad[i];
+			aml_errno = AML_SUCCESS;
+			CHECK(aml_area_mmap(area, size, o(&opts)) == NULL);
+			CHECK_EQ(aml_errno, AML_EINVAL);
+		}
+	}
 }
 
 static int memfd(void)
