@@ -302,6 +302,38 @@ static void linux_check_page(struct linux_page_check *c, uintptr_t addr,
 		c->ok = 0;
 }
 
+/*
+ * Round-robin by huge unit only explains the placement if each unit that
+ * holds placed pages is one huge page: all its pages placed, on one node.
+ * Otherwise a small buffer on a single node would pass as interleaved.
+ */
+static int linux_huge_units_whole(uintptr_t start, uintptr_t end,
+				  size_t psize)
+{
+	const uintptr_t hsize = (uintptr_t)1 << 21;
+	const unsigned long n = (unsigned long)(hsize / psize);
+	void *pages[(1 << 21) / 4096];
+	int status[(1 << 21) / 4096];
+
+	if (n > sizeof(pages) / sizeof(*pages))
+		return 0;
+	for (uintptr_t u = start & ~(hsize - 1); u < end; u += hsize) {
+		int placed = 0, split = 0;
+
+		for (unsigned long i = 0; i < n; i++)
+			pages[i] = (void *)(u + i * psize);
+		if (move_pages(0, n, pages, NULL, status, 0) != 0)
+			return -AML_FAILURE;
+		for (unsigned long i = 0; i < n; i++) {
+			placed += status[i] >= 0;
+			split |= status[i] != status[0];
+		}
+		if (placed != 0 && split)
+			return 0;
+	}
+	return 1;
+}
+
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 				 void *ptr, size_t size)
 {
@@ -353,6 +385,8 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	}
 	if (ret == 1)
 		ret = c->ok;
+	if (ret == 1 && c->data->mode == MPOL_INTERLEAVE && !c->ok_small)
+		ret = linux_huge_units_whole(start, end, psize);
 	free(c);
 	return ret;
 }
