@@ -437,6 +437,48 @@ static void test_mmap_defaults(void)
 	}
 }
 
+/* Pages placed on one node, then given area k's policy without moving
+ * them: the policy matches, the placement does not (several nodes only). */
+static void test_check_binding_misplaced(void)
+{
+	const size_t size = 8 * psize;
+	struct aml_bitmap last, first;
+	struct aml_area *on_last, *area;
+	char *buf;
+
+	if (aml_bitmap_nset(&allowed) < 2)
+		return;
+	aml_bitmap_zero(&last);
+	aml_bitmap_set(&last, (unsigned int)aml_bitmap_last(&allowed));
+	aml_bitmap_zero(&first);
+	aml_bitmap_set(&first, (unsigned int)first_node);
+	CHECK_EQ(aml_area_linux_create(&on_last, &last,
+				       AML_AREA_LINUX_POLICY_BIND),
+		 AML_SUCCESS);
+	for (int k = 1; k < NPOLICIES; k++) {
+		const struct aml_bitmap *mask =
+			modes[k] == MPOL_BIND ? &first : &allowed;
+
+		CHECK_EQ(aml_area_linux_create(&area, mask, policies[k]),
+			 AML_SUCCESS);
+		buf = aml_area_mmap(on_last, size, NULL);
+		CHECK(buf != NULL);
+		memset(buf, 1, size);
+		CHECK_EQ(aml_area_linux_check_binding(ldata(on_last), buf,
+						      size),
+			 1);
+		CHECK_EQ(mbind(buf, size, modes[k], mask->mask,
+			       AML_BITMAP_MAX, 0),
+			 0);
+		check_policy(buf, size, k, mask);
+		CHECK_EQ(aml_area_linux_check_binding(ldata(area), buf, size),
+			 0);
+		CHECK_EQ(aml_area_munmap(area, buf, size), AML_SUCCESS);
+		aml_area_linux_destroy(&area);
+	}
+	aml_area_linux_destroy(&on_last);
+}
+
 /* ---- mmap options ------------------------------------------------------- */
 
 static struct aml_area_mmap_options *o(struct aml_area_linux_mmap_options *x)
@@ -871,6 +913,7 @@ int main(void)
 	test_nodemask_copied();
 	test_fprintf();
 	test_mmap_defaults();
+	test_check_binding_misplaced();
 	for (int k = 0; k < NPOLICIES; k++) {
 		struct aml_area *area;
 
