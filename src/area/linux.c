@@ -132,17 +132,32 @@ void aml_area_linux_destroy(struct aml_area **area)
 
 /* Apply the area's policy to a new mapping. */
 static int linux_bind(const struct aml_area_linux_data *data, void *ptr,
-		      size_t size, int flags)
+		      size_t size)
 {
-	/* Pages that MAP_POPULATE placed before the policy must move. */
-	const unsigned int move = (flags & MAP_POPULATE) ? MPOL_MF_MOVE : 0;
-
 	if (data->mode == MPOL_DEFAULT)
 		return AML_SUCCESS;
 	if (mbind(ptr, size, data->mode, data->nodemask.mask, LINUX_MAXNODE,
-		  move) == 0)
+		  0) == 0)
 		return AML_SUCCESS;
 	return -linux_errno_to_aml(errno);
+}
+
+/*
+ * MAP_POPULATE, once the policy applies: pages faulted in by mmap(2) would
+ * be placed first, and mbind(2) does not move pages that lie on a node of
+ * the mask to where interleave or preferred puts them. Faults as
+ * MAP_POPULATE does: write faults for private writable mappings, read
+ * faults otherwise; best effort, as MAP_POPULATE (kernels before 5.14 lack
+ * MADV_POPULATE_*).
+ */
+static void linux_populate(void *ptr, size_t size, int flags, int prot)
+{
+	const int advice =
+		(prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE ?
+			MADV_POPULATE_WRITE :
+			MADV_POPULATE_READ;
+
+	(void)madvise(ptr, size, advice);
 }
 
 static int linux_check_flags(int flags, int fd, off_t offset)
@@ -173,8 +188,8 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 		.fd = -1,
 		.offset = 0,
 	};
+	int err, populate;
 	void *ptr;
-	int err;
 
 	if (data == NULL || size == 0)
 		return aml_fail_null(AML_EINVAL);
@@ -184,14 +199,19 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 	if (err != AML_SUCCESS)
 		return aml_fail_null(-err);
 
-	ptr = mmap(o->ptr, size, o->mode, o->flags, o->fd, o->offset);
+	populate = data->mode != MPOL_DEFAULT && (o->flags & MAP_POPULATE);
+	ptr = mmap(o->ptr, size, o->mode, populate ? o->flags & ~MAP_POPULATE :
+						     o->flags,
+		   o->fd, o->offset);
 	if (ptr == MAP_FAILED)
 		return aml_fail_null(linux_errno_to_aml(errno));
-	err = linux_bind(data, ptr, size, o->flags);
+	err = linux_bind(data, ptr, size);
 	if (err != AML_SUCCESS) {
 		munmap(ptr, size);
 		return aml_fail_null(-err);
 	}
+	if (populate)
+		linux_populate(ptr, size, o->flags, o->mode);
 	return ptr;
 }
 
