@@ -9,8 +9,8 @@
 
 #define NMAPPERS 4
 #define NCREATORS 2
-#define MAP_ITERS 8000
-#define CREATE_ITERS 3000
+#define MAP_ITERS 3000
+#define CREATE_ITERS 1000
 #define LIVE 16 /* buffers each mapper keeps alive at once */
 #define MAX_PAGES 8
 
