@@ -11,10 +11,10 @@
 #define NPOLICIES 4
 
 static const enum aml_area_linux_policy policies[NPOLICIES] = {
-	AML_AREA_LINUX_POLICY_DEFAULT,
-	AML_AREA_LINUX_POLICY_BIND,
-	AML_AREA_LINUX_POLICY_PREFERRED,
-	AML_AREA_LINUX_POLICY_INTERLEAVE,
+    AML_AREA_LINUX_POLICY_DEFAULT,
+    AML_AREA_LINUX_POLICY_BIND,
+    AML_AREA_LINUX_POLICY_PREFERRED,
+    AML_AREA_LINUX_POLICY_INTERLEAVE,
 };
 static const char *const names[NPOLICIES] = {"default", "bind", "preferred",
 					     "interleave"};
@@ -49,9 +49,9 @@ static struct aml_area_linux_data *ldata(const struct aml_area *area)
 static void policy_at(void *addr, int *mode, struct aml_bitmap *nodes)
 {
 	aml_bitmap_zero(nodes);
-	CHECK_EQ(get_mempolicy(mode, nodes->mask, AML_BITMAP_MAX, addr,
-			       MPOL_F_ADDR),
-		 0);
+	CHECK_EQ(
+	    get_mempolicy(mode, nodes->mask, AML_BITMAP_MAX, addr, MPOL_F_ADDR),
+	    0);
 }
 
 /* The kernel reports, on [buf, buf + size), the policy area k asks for. */
@@ -151,8 +151,8 @@ static size_t resident(void *addr, size_t len)
 /* A free range of `len` bytes: mapped then unmapped. */
 static void *free_range(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
+	void *p =
+	    mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	CHECK(p != MAP_FAILED);
 	CHECK_EQ(munmap(p, len), 0);
@@ -190,8 +190,7 @@ static void test_create(void)
 	struct aml_area *area;
 	const int maxnode = numa_max_node();
 
-	CHECK_EQ(aml_area_linux_create(NULL, NULL,
-				       AML_AREA_LINUX_POLICY_BIND),
+	CHECK_EQ(aml_area_linux_create(NULL, NULL, AML_AREA_LINUX_POLICY_BIND),
 		 -AML_EINVAL);
 
 	for (int k = 0; k < NPOLICIES; k++) {
@@ -356,9 +355,9 @@ static void test_mmap_defaults(void)
 		CHECK_EQ((uintptr_t)buf[k] % psize, 0);
 		/* Mapped, not populated: check_binding does not fault. */
 		CHECK_EQ(resident(buf[k], size), 0);
-		CHECK_EQ(aml_area_linux_check_binding(ldata(area[k]), buf[k],
-						      size),
-			 1);
+		CHECK_EQ(
+		    aml_area_linux_check_binding(ldata(area[k]), buf[k], size),
+		    1);
 		CHECK_EQ(resident(buf[k], size), 0);
 		check_policy(buf[k], size, k, &allowed);
 		if (maps_perms(buf[k], perms))
@@ -367,9 +366,9 @@ static void test_mmap_defaults(void)
 			CHECK_EQ(buf[k][i], 0);
 		memset(buf[k], k + 1, size);
 		CHECK_EQ(resident(buf[k], size), 16);
-		CHECK_EQ(aml_area_linux_check_binding(ldata(area[k]), buf[k],
-						      size),
-			 1);
+		CHECK_EQ(
+		    aml_area_linux_check_binding(ldata(area[k]), buf[k], size),
+		    1);
 		/* Any sub-range, unaligned too. */
 		CHECK_EQ(aml_area_linux_check_binding(ldata(area[k]),
 						      buf[k] + 100, 3 * psize),
@@ -419,9 +418,9 @@ static void test_mmap_defaults(void)
 		 AML_SUCCESS);
 	CHECK_EQ(aml_area_linux_check_binding(ldata(area[3]), buf[3], size),
 		 -AML_FAILURE);
-	CHECK_EQ(aml_area_linux_check_binding(ldata(area[3]), buf[3],
-					      size - psize),
-		 1);
+	CHECK_EQ(
+	    aml_area_linux_check_binding(ldata(area[3]), buf[3], size - psize),
+	    1);
 
 	/* Bad arguments. */
 	CHECK_EQ(aml_area_linux_check_binding(NULL, buf[1], size), -AML_EINVAL);
@@ -452,24 +451,23 @@ static void test_check_binding_misplaced(void)
 	aml_bitmap_set(&last, (unsigned int)aml_bitmap_last(&allowed));
 	aml_bitmap_zero(&first);
 	aml_bitmap_set(&first, (unsigned int)first_node);
-	CHECK_EQ(aml_area_linux_create(&on_last, &last,
-				       AML_AREA_LINUX_POLICY_BIND),
-		 AML_SUCCESS);
+	CHECK_EQ(
+	    aml_area_linux_create(&on_last, &last, AML_AREA_LINUX_POLICY_BIND),
+	    AML_SUCCESS);
 	for (int k = 1; k < NPOLICIES; k++) {
 		const struct aml_bitmap *mask =
-			modes[k] == MPOL_BIND ? &first : &allowed;
+		    modes[k] == MPOL_BIND ? &first : &allowed;
 
 		CHECK_EQ(aml_area_linux_create(&area, mask, policies[k]),
 			 AML_SUCCESS);
 		buf = aml_area_mmap(on_last, size, NULL);
 		CHECK(buf != NULL);
 		memset(buf, 1, size);
-		CHECK_EQ(aml_area_linux_check_binding(ldata(on_last), buf,
-						      size),
-			 1);
-		CHECK_EQ(mbind(buf, size, modes[k], mask->mask,
-			       AML_BITMAP_MAX, 0),
-			 0);
+		CHECK_EQ(
+		    aml_area_linux_check_binding(ldata(on_last), buf, size), 1);
+		CHECK_EQ(
+		    mbind(buf, size, modes[k], mask->mask, AML_BITMAP_MAX, 0),
+		    0);
 		check_policy(buf, size, k, mask);
 		CHECK_EQ(aml_area_linux_check_binding(ldata(area), buf, size),
 			 0);
@@ -489,9 +487,9 @@ static struct aml_area_mmap_options *o(struct aml_area_linux_mmap_options *x)
 static void test_hint_and_fixed(struct aml_area *area, int k)
 {
 	struct aml_area_linux_mmap_options opts = {
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = -1,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = -1,
 	};
 	char *hint, *res, *buf;
 
@@ -530,11 +528,11 @@ static void test_hint_and_fixed(struct aml_area *area, int k)
 static void test_flags_and_protection(struct aml_area *area, int k)
 {
 	struct aml_area_linux_mmap_options opts = {
-		.ptr = NULL,
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = -1,
-		.offset = 0,
+	    .ptr = NULL,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = -1,
+	    .offset = 0,
 	};
 	const size_t size = 8 * psize;
 	char perms[5];
@@ -624,10 +622,10 @@ static int placement_known(int k)
 static void test_file(struct aml_area *area, int k, int fd, int fresh_placed)
 {
 	struct aml_area_linux_mmap_options opts = {
-		.ptr = NULL,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = fd,
-		.offset = (off_t)(2 * psize),
+	    .ptr = NULL,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = fd,
+	    .offset = (off_t)(2 * psize),
 	};
 	const int types[] = {MAP_SHARED, MAP_SHARED_VALIDATE, MAP_PRIVATE};
 	const size_t size = 3 * psize;
@@ -650,7 +648,7 @@ static void test_file(struct aml_area *area, int k, int fd, int fresh_placed)
 			}
 			if (fresh_placed || placement_known(k))
 				CHECK_EQ(aml_area_linux_check_binding(
-						 ldata(area), buf, size),
+					     ldata(area), buf, size),
 					 1);
 		}
 		/* The mapping starts at the offset. */
@@ -758,11 +756,11 @@ static int overcommit_mode(void)
 static void test_mmap_errors(struct aml_area *area)
 {
 	struct aml_area_linux_mmap_options opts = {
-		.ptr = NULL,
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = -1,
-		.offset = 0,
+	    .ptr = NULL,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = -1,
+	    .offset = 0,
 	};
 	const size_t tib = (size_t)1 << 40;
 	int fd;
@@ -818,9 +816,9 @@ static void test_mmap_errors(struct aml_area *area)
 static void test_mbind_failure(struct aml_area *area)
 {
 	struct aml_area_linux_mmap_options opts = {
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = -1,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = -1,
 	};
 	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
 	long max = -1;
@@ -833,8 +831,10 @@ static void test_mbind_failure(struct aml_area *area)
 		fclose(f);
 	}
 	if (max < 0 || max > (1L << 18)) {
-		fprintf(stderr, "note: vm.max_map_count %ld, mbind failure "
-				"not tested\n", max);
+		fprintf(stderr,
+			"note: vm.max_map_count %ld, mbind failure "
+			"not tested\n",
+			max);
 		return;
 	}
 

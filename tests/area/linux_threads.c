@@ -64,7 +64,7 @@ static void *mapper(void *arg)
 {
 	const uint64_t id = (uint64_t)(uintptr_t)arg;
 	struct aml_area_linux_data *data =
-		(struct aml_area_linux_data *)shared_area->data;
+	    (struct aml_area_linux_data *)shared_area->data;
 	struct live_buf live[LIVE] = {{0}};
 	uint64_t seed = 0x9e3779b97f4a7c15ULL * (id + 1);
 
@@ -79,9 +79,9 @@ static void *mapper(void *arg)
 		CHECK(b->ptr != NULL);
 		fill(b);
 		if (it % 8 == 0)
-			CHECK_EQ(aml_area_linux_check_binding(data, b->ptr,
-							      b->size),
-				 1);
+			CHECK_EQ(
+			    aml_area_linux_check_binding(data, b->ptr, b->size),
+			    1);
 		/* Errors stay in the thread that made them. */
 		if (it % 64 == 0) {
 			aml_errno = AML_SUCCESS;
@@ -114,21 +114,22 @@ static void *creator(void *arg)
 	pthread_barrier_wait(&start);
 	for (int it = 0; it < CREATE_ITERS; it++) {
 		const enum aml_area_linux_policy policy =
-			(enum aml_area_linux_policy)(it % 4);
+		    (enum aml_area_linux_policy)(it % 4);
 		struct aml_area *area = NULL;
 
-		CHECK_EQ(aml_area_linux_create(&area, it % 2 ? &one : NULL,
-					       policy),
-			 AML_SUCCESS);
+		CHECK_EQ(
+		    aml_area_linux_create(&area, it % 2 ? &one : NULL, policy),
+		    AML_SUCCESS);
 		CHECK(area != NULL);
 		b.size = (1 + (size_t)it % 3) * psize;
-		b.tag = ((uint64_t)(NMAPPERS + id) << 56) | ((uint64_t)it << 24);
+		b.tag =
+		    ((uint64_t)(NMAPPERS + id) << 56) | ((uint64_t)it << 24);
 		b.ptr = aml_area_mmap(area, b.size, NULL);
 		CHECK(b.ptr != NULL);
 		fill(&b);
 		CHECK_EQ(aml_area_linux_check_binding(
-				 (struct aml_area_linux_data *)area->data,
-				 b.ptr, b.size),
+			     (struct aml_area_linux_data *)area->data, b.ptr,
+			     b.size),
 			 1);
 		release(area, &b);
 		/* A failed create leaves nothing behind, in any thread. */
@@ -168,9 +169,9 @@ int main(void)
 	for (uintptr_t i = 0; i < NMAPPERS; i++)
 		CHECK_EQ(pthread_create(&t[i], NULL, mapper, (void *)i), 0);
 	for (uintptr_t i = 0; i < NCREATORS; i++)
-		CHECK_EQ(pthread_create(&t[NMAPPERS + i], NULL, creator,
-					(void *)i),
-			 0);
+		CHECK_EQ(
+		    pthread_create(&t[NMAPPERS + i], NULL, creator, (void *)i),
+		    0);
 	for (int i = 0; i < NMAPPERS + NCREATORS; i++)
 		CHECK_EQ(pthread_join(t[i], NULL), 0);
 	CHECK_EQ(pthread_barrier_destroy(&start), 0);

@@ -142,9 +142,14 @@ static void test_ranges(void)
 {
 	struct aml_bitmap b;
 	const unsigned int r[][2] = {
-		{0, 0}, {0, 63}, {0, 64}, {63, 64}, {5, 130},
-		{100, 1000}, {1, AML_BITMAP_MAX - 2},
-		{AML_BITMAP_MAX - 1, AML_BITMAP_MAX - 1},
+	    {0, 0},
+	    {0, 63},
+	    {0, 64},
+	    {63, 64},
+	    {5, 130},
+	    {100, 1000},
+	    {1, AML_BITMAP_MAX - 2},
+	    {AML_BITMAP_MAX - 1, AML_BITMAP_MAX - 1},
 	};
 
 	for (size_t k = 0; k < sizeof(r) / sizeof(*r); k++) {
@@ -200,7 +205,7 @@ static void test_ulong(void)
 	for (unsigned int i = 0; i < AML_BITMAP_MAX; i++)
 		CHECK_EQ(aml_bitmap_isset(&b, i),
 			 (src[i / AML_BITMAP_NBITS] >> (i % AML_BITMAP_NBITS)) &
-				 1);
+			     1);
 	memset(dst, 0xa5, sizeof(dst));
 	aml_bitmap_copy_to_ulong(&b, dst, AML_BITMAP_MAX);
 	for (size_t i = 0; i < AML_BITMAP_SIZE; i++)
@@ -215,7 +220,8 @@ static void test_ulong(void)
 	for (unsigned int i = 0; i < AML_BITMAP_MAX; i++)
 		CHECK_EQ(aml_bitmap_isset(&b, i),
 			 i < 70 && ((src[i / AML_BITMAP_NBITS] >>
-				     (i % AML_BITMAP_NBITS)) & 1));
+				     (i % AML_BITMAP_NBITS)) &
+				    1));
 	/* ...and copy_to_ulong of 70 bits writes only those (rest of the
 	 * second word cleared). */
 	memset(dst, 0xff, sizeof(dst));
@@ -290,9 +296,11 @@ static void test_strings(void)
 
 	/* Rejected strings leave the bitmap unchanged. */
 	const char *bad[] = {
-		"abc", "1,", ",1", "3-1", "2048", "-1", "1 2", " 1", "1 ",
-		"1-", "-", ",", "1,,2", "0-2048", "99999999999999999999",
-		"1-2-3", "0x1", "all,1", "1;2", "none1", "ALL", "+1", "1.0",
+	    "abc",   "1,",  ",1",    "3-1",    "2048",
+	    "-1",    "1 2", " 1",    "1 ",     "1-",
+	    "-",     ",",   "1,,2",  "0-2048", "99999999999999999999",
+	    "1-2-3", "0x1", "all,1", "1;2",    "none1",
+	    "ALL",   "+1",  "1.0",
 	};
 	aml_bitmap_zero(&ref);
 	aml_bitmap_set(&ref, 11);

@@ -5,7 +5,7 @@
 int main(void)
 {
 	const unsigned long all =
-		AML_BACKEND_LIBNUMA | AML_BACKEND_CUDA | AML_BACKEND_HWLOC;
+	    AML_BACKEND_LIBNUMA | AML_BACKEND_CUDA | AML_BACKEND_HWLOC;
 
 	/* Distinct single-bit flags. */
 	CHECK(AML_BACKEND_LIBNUMA != 0 && AML_BACKEND_CUDA != 0 &&

@@ -32,7 +32,7 @@ int main(void)
 	}
 	memset(buf, 1, size);
 	if (aml_area_linux_check_binding(
-		    (struct aml_area_linux_data *)area->data, buf, size) != 1) {
+		(struct aml_area_linux_data *)area->data, buf, size) != 1) {
 		fprintf(stderr, "buffer not interleaved\n");
 		return 1;
 	}
