@@ -7,6 +7,14 @@
 /* mbind(2) and get_mempolicy(2) read maxnode - 1 bits: all of ours. */
 #define LINUX_MAXNODE (AML_BITMAP_MAX + 1)
 
+/* Linux 5.14; older C libraries do not name them. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 /* Pages queried per move_pages(2) call: bounds the stack arrays. */
 #define LINUX_QUERY_PAGES 4096
 

@@ -117,6 +117,8 @@ void aml_area_linux_destroy(struct aml_area **area);
 /**
  * The mmap operation of Linux areas: mmap(2), then mbind(2) of the whole
  * range with the area's policy (also for shared and file-backed mappings).
+ * With MAP_POPULATE, pages are faulted in once the policy applies, so they
+ * follow it; file pages already in the page cache stay where they are.
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
