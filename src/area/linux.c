@@ -7,6 +7,14 @@
 /* mbind(2) and get_mempolicy(2) read maxnode - 1 bits: all of ours. */
 #define LINUX_MAXNODE (AML_BITMAP_MAX + 1)
 
+/* Linux 5.14; older C libraries do not name them. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 /* Pages queried per move_pages(2) call: bounds the stack arrays. A
  * multiple of the pages of a 2 MiB unit, for any base page size. */
 #define LINUX_QUERY_PAGES 4096
@@ -137,27 +145,44 @@ void aml_area_linux_destroy(struct aml_area **area)
 
 /* Apply the area's policy to a new mapping. */
 static int linux_bind(const struct aml_area_linux_data *data, void *ptr,
-		      size_t size, int flags)
+		      size_t size)
 {
-	/* Pages that MAP_POPULATE placed before the policy must move. */
-	const unsigned int move = (flags & MAP_POPULATE) ? MPOL_MF_MOVE : 0;
-
 	if (data->mode == MPOL_DEFAULT)
 		return AML_SUCCESS;
 	if (mbind(ptr, size, data->mode, data->nodemask.mask, LINUX_MAXNODE,
-		  move) == 0)
+		  0) == 0)
 		return AML_SUCCESS;
 	return -linux_errno_to_aml(errno);
 }
 
-static int linux_check_flags(int flags, int fd)
+/*
+ * MAP_POPULATE, once the policy applies: pages faulted in by mmap(2) would
+ * be placed first, and mbind(2) does not move pages that lie on a node of
+ * the mask to where interleave or preferred puts them. Faults as
+ * MAP_POPULATE does: write faults for private writable mappings, read
+ * faults otherwise; best effort, as MAP_POPULATE (kernels before 5.14 lack
+ * MADV_POPULATE_*).
+ */
+static void linux_populate(void *ptr, size_t size, int flags, int prot)
+{
+	const int advice =
+		(prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE ?
+			MADV_POPULATE_WRITE :
+			MADV_POPULATE_READ;
+
+	(void)madvise(ptr, size, advice);
+}
+
+static int linux_check_flags(int flags, int fd, off_t offset)
 {
 	const int type = flags & MAP_TYPE;
 
 	if (type != MAP_PRIVATE && type != MAP_SHARED &&
 	    type != MAP_SHARED_VALIDATE)
 		return -AML_EINVAL;
-	if (!(flags & MAP_ANONYMOUS) && fd < 0)
+	/* mmap(2) reports a negative offset as EOVERFLOW: too late to tell
+	 * it from a size that does not fit. */
+	if (!(flags & MAP_ANONYMOUS) && (fd < 0 || offset < 0))
 		return -AML_EINVAL;
 	return AML_SUCCESS;
 }
@@ -176,25 +201,30 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 		.fd = -1,
 		.offset = 0,
 	};
+	int err, populate;
 	void *ptr;
-	int err;
 
 	if (data == NULL || size == 0)
 		return aml_fail_null(AML_EINVAL);
 	if (o == NULL)
 		o = &def;
-	err = linux_check_flags(o->flags, o->fd);
+	err = linux_check_flags(o->flags, o->fd, o->offset);
 	if (err != AML_SUCCESS)
 		return aml_fail_null(-err);
 
-	ptr = mmap(o->ptr, size, o->mode, o->flags, o->fd, o->offset);
+	populate = data->mode != MPOL_DEFAULT && (o->flags & MAP_POPULATE);
+	ptr = mmap(o->ptr, size, o->mode, populate ? o->flags & ~MAP_POPULATE :
+						     o->flags,
+		   o->fd, o->offset);
 	if (ptr == MAP_FAILED)
 		return aml_fail_null(linux_errno_to_aml(errno));
-	err = linux_bind(data, ptr, size, o->flags);
+	err = linux_bind(data, ptr, size);
 	if (err != AML_SUCCESS) {
 		munmap(ptr, size);
 		return aml_fail_null(-err);
 	}
+	if (populate)
+		linux_populate(ptr, size, o->flags, o->mode);
 	return ptr;
 }
 

@@ -72,7 +72,7 @@ struct aml_area_linux_mmap_options {
 	int mode;
 	/** File backing the mapping, or -1 with MAP_ANONYMOUS. */
 	int fd;
-	/** Offset in `fd`, a multiple of the page size. */
+	/** Offset in `fd`, a non-negative multiple of the page size. */
 	off_t offset;
 };
 
@@ -117,16 +117,20 @@ void aml_area_linux_destroy(struct aml_area **area);
 /**
  * The mmap operation of Linux areas: mmap(2), then mbind(2) of the whole
  * range with the area's policy (also for shared and file-backed mappings).
+ * With MAP_POPULATE, pages are faulted in once the policy applies, so they
+ * follow it; file pages already in the page cache stay where they are.
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
  * @return the mapping; NULL with ::aml_errno set on failure, and nothing
  * left mapped:
- * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags without exactly one of
- *   MAP_PRIVATE and MAP_SHARED, a file mapping with a negative `fd`, or any
- *   argument mmap(2) rejects (bad flags, unaligned offset or fixed address);
- * - ::AML_ENOMEM: `size` too large, or memory is short;
- * - ::AML_FAILURE: another error; `errno` says which (EBADF, EACCES...).
+ * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags whose mapping type is
+ *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE, a file mapping with
+ *   a negative or closed `fd` or a negative `offset`, or any argument
+ *   mmap(2) rejects (bad flags, unaligned offset or fixed address);
+ * - ::AML_ENOMEM: `size` too large, or memory is short (also when mbind(2)
+ *   runs out of memory or of mappings, vm.max_map_count);
+ * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...).
  * Thread safety: safe.
  */
 void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
