@@ -44,6 +44,12 @@ size_t aml_linux_npages(const void *ptr, size_t size)
 	return ((uintptr_t)ptr + size - 1) / psize - first + 1;
 }
 
+int aml_linux_page_status(int status)
+{
+	/* Before 6.3, move_pages(2) says -EFAULT for a page never touched. */
+	return status == -EFAULT ? AML_LINUX_PAGE_UNPLACED : status;
+}
+
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg)
 {
@@ -61,7 +67,8 @@ int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 		if (move_pages(0, n, pages, NULL, status, 0) != 0)
 			return -aml_linux_errno_to_aml(errno);
 		for (unsigned long i = 0; i < n; i++) {
-			int ret = fn(arg, (uintptr_t)pages[i], status[i]);
+			int ret = fn(arg, (uintptr_t)pages[i],
+				     aml_linux_page_status(status[i]));
 
 			if (ret != 0)
 				return ret;
@@ -349,6 +356,7 @@ static int move_batch(void **pages, unsigned long n, size_t first,
 		return errno == ENODEV ? -AML_EDOM
 				       : -aml_linux_errno_to_aml(errno);
 	for (unsigned long i = 0; i < n; i++) {
+		status[i] = aml_linux_page_status(status[i]);
 		if (before[i] < 0)
 			continue; /* not placed: nothing to move */
 		if (status[i] != target[i])

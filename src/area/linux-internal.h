@@ -36,6 +36,10 @@ size_t aml_linux_page_size(void);
 /* Convert an errno of the memory system calls to a positive AML code. */
 int aml_linux_errno_to_aml(int err);
 
+/* A page status from move_pages(2), with every "no page here" made
+ * AML_LINUX_PAGE_UNPLACED. */
+int aml_linux_page_status(int status);
+
 /*
  * Call `fn` on every page of [ptr, ptr + size) with its status from
  * move_pages(2) (node, or negated errno), a batch at a time. `fn` returns

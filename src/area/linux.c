@@ -625,6 +625,12 @@ struct linux_page_check {
 	int first;       /* lowest node of the mask */
 	struct linux_cycle small, huge;
 	int ok;
+	/* The range checked; the query covers whole PMD units around it. */
+	uintptr_t range_start, range_end;
+	/* Pages of the PMD unit being gathered. */
+	uintptr_t *unit_addr;
+	int *unit_status;
+	size_t unit_pages, unit_n;
 };
 
 /* Whether a placed page is where the area wants it, cycles aside. */
@@ -648,25 +654,55 @@ static int linux_page_allowed(const struct linux_page_check *c,
 	}
 }
 
-static int linux_check_page(void *arg, uintptr_t addr, int node)
+static void linux_check_page(struct linux_page_check *c, uintptr_t addr,
+			     int node, int in_huge)
+{
+	struct linux_cycle *cycle = in_huge ? &c->huge : &c->small;
+
+	if (node < 0 || node >= AML_BITMAP_MAX)
+		return; /* not placed yet */
+	if (!linux_page_allowed(c, addr, node)) {
+		c->ok = 0;
+		return;
+	}
+	if (cycle->pattern == NULL)
+		return;
+	linux_cycle_page(cycle, addr, node);
+	if (cycle->nphase == 0)
+		c->ok = 0;
+}
+
+/*
+ * Check the pages of one PMD-sized unit that lie in the range. A huge page
+ * is present whole, on one node: a unit that is not so holds base pages
+ * only, and the pages of a small range on one node are no huge page.
+ */
+static int linux_check_unit(struct linux_page_check *c, const uintptr_t *addr,
+			    const int *status, size_t n)
+{
+	int in_huge = n > 1 && status[0] >= 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (status[i] != status[0])
+			in_huge = 0;
+	for (size_t i = 0; i < n && c->ok; i++)
+		if (addr[i] >= c->range_start && addr[i] < c->range_end)
+			linux_check_page(c, addr[i], status[i], in_huge);
+	return c->ok ? 0 : 1;
+}
+
+/* Gather the pages of each PMD-sized unit, then check it. */
+static int linux_check_collect(void *arg, uintptr_t addr, int status)
 {
 	struct linux_page_check *c = arg;
 
-	if (node < 0 || node >= AML_BITMAP_MAX)
-		return 0; /* not placed yet */
-	if (!linux_page_allowed(c, addr, node)) {
-		c->ok = 0;
-		return 1;
-	}
-	if (c->small.pattern == NULL)
+	c->unit_addr[c->unit_n] = addr;
+	c->unit_status[c->unit_n++] = status;
+	if (c->unit_n < c->unit_pages)
 		return 0;
-	linux_cycle_page(&c->small, addr, node);
-	linux_cycle_page(&c->huge, addr, node);
-	if (c->small.nphase == 0 && c->huge.nphase == 0) {
-		c->ok = 0;
-		return 1;
-	}
-	return 0;
+	c->unit_n = 0;
+	return linux_check_unit(c, c->unit_addr, c->unit_status,
+				c->unit_pages);
 }
 
 /* The pattern of interleave (weights 1) or weighted interleave. */
@@ -719,7 +755,9 @@ static int linux_cycle_init(struct linux_page_check *c)
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 				 void *ptr, size_t size)
 {
+	const size_t psize = aml_linux_page_size();
 	struct linux_page_check c = {0};
+	uintptr_t qstart, qend;
 	int ret;
 
 	if (area_data == NULL || ptr == NULL || size == 0)
@@ -736,13 +774,27 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	c.total = linux_weight_total(area_data);
 	c.first = aml_bitmap_first(&area_data->nodemask);
 	c.ok = 1;
-	ret = linux_cycle_init(&c);
+	c.range_start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
+	c.range_end = (uintptr_t)ptr + size;
+	/* Whole PMD units: pages outside the range only say whether a unit
+	 * is a huge page; unmapped ones just report -EFAULT. */
+	qstart = c.range_start & ~(uintptr_t)(LINUX_PMD_SIZE - 1);
+	qend = (c.range_end + LINUX_PMD_SIZE - 1) &
+	       ~(uintptr_t)(LINUX_PMD_SIZE - 1);
+	c.unit_pages = psize < LINUX_PMD_SIZE ? LINUX_PMD_SIZE / psize : 1;
+	c.unit_addr = malloc(c.unit_pages * sizeof(*c.unit_addr));
+	c.unit_status = malloc(c.unit_pages * sizeof(*c.unit_status));
+	ret = c.unit_addr && c.unit_status ? linux_cycle_init(&c)
+					   : -AML_ENOMEM;
 	if (ret == AML_SUCCESS)
-		ret = aml_linux_pages_foreach(ptr, size, linux_check_page, &c);
+		ret = aml_linux_pages_foreach((void *)qstart, qend - qstart,
+					      linux_check_collect, &c);
 	if (ret >= 0)
 		ret = c.ok;
 	else if (ret != -AML_ENOMEM)
 		ret = -AML_FAILURE;
+	free(c.unit_addr);
+	free(c.unit_status);
 	free(c.small.pattern);
 	free(c.small.phase);
 	free(c.huge.phase);
@@ -773,7 +825,7 @@ static int linux_migrate_batch(struct linux_migration *m, void **pages,
 	if (move_pages(0, n, pages, NULL, after, 0) != 0)
 		return -aml_linux_errno_to_aml(errno);
 	for (unsigned long i = 0; i < n; i++) {
-		int st = after[i];
+		int st = aml_linux_page_status(after[i]);
 
 		if (st >= 0 && !linux_page_allowed(&m->check,
 						   (uintptr_t)pages[i], st)) {
