@@ -287,10 +287,13 @@ void aml_area_linux_destroy(struct aml_area **area);
  * ::AML_AREA_LINUX_FLAG_POPULATE) means "populate after binding": the
  * mapping is made without MAP_POPULATE, bound, then populated with
  * aml_linux_populate(), so that every page is placed by the policy before
- * the call returns. MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or
- * MAP_HUGE_1GB, or neither for the default size) maps hugetlbfs pages as
- * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up to
- * the huge page size.
+ * the call returns (a PROT_NONE mapping is not populated).
+ *
+ * MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or MAP_HUGE_1GB of
+ * <linux/mman.h>, or neither for the default size) maps hugetlbfs pages as
+ * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up
+ * to the huge page size. Options are applied with the area's flags: a THP
+ * area aligns and advises anonymous mappings only.
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
