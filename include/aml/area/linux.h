@@ -245,11 +245,15 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
 /**
  * Move the pages of an existing buffer (any memory of this process, not
  * only the area's) to the area's placement, and apply the area's policy to
- * the range for its future pages: mbind(2) with MPOL_MF_MOVE (as
- * AML_AREA_LINUX_FLAG_* of the area do not apply, huge pages stay as they
- * are; weights of an area's own are applied as in its mappings, from
- * `ptr`). Pages not yet placed are left so; they follow the policy when
- * touched. `ptr` is rounded down to a page.
+ * the range for its future pages: mbind(2) with MPOL_MF_MOVE, which moves
+ * pages that lie off the policy's nodes. For interleave and weighted
+ * interleave, pages already on one of the nodes are then moved with
+ * move_pages(2) to their round-robin node, the one the kernel gives a new
+ * page at that address in an anonymous mapping (base-page index modulo the
+ * pattern; transparent huge pages are split). Weights of an area's own are
+ * applied as in its mappings, counting units from `ptr`. The area's flags
+ * (population, huge pages) do not apply. Pages not yet placed are left so;
+ * they follow the policy when touched. `ptr` is rounded down to a page.
  * @param area: a Linux area (its ops are ::aml_area_linux_ops).
  * @param[out] moved: if not NULL, receives the number of pages that changed
  *        node.
