@@ -8,8 +8,8 @@
 int main(void)
 {
 	const size_t size = (size_t)64 * sysconf(_SC_PAGESIZE);
-	struct aml_area_linux_attr attr = {.flags =
-						   AML_AREA_LINUX_FLAG_POPULATE};
+	struct aml_area_linux_attr attr = {
+		.flags = AML_AREA_LINUX_FLAG_POPULATE};
 	struct aml_area *interleave, *bind;
 	struct aml_linux_placement where;
 	struct aml_bitmap first;

@@ -42,8 +42,8 @@ static const struct linux_policy linux_policies[] = {
 	[AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE},
 	[AML_AREA_LINUX_POLICY_PREFERRED_MANY] = {"preferred-many",
 						  MPOL_PREFERRED_MANY},
-	[AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {"weighted-interleave",
-						       MPOL_WEIGHTED_INTERLEAVE},
+	[AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {
+		"weighted-interleave", MPOL_WEIGHTED_INTERLEAVE},
 	[AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL},
 };
 
@@ -862,7 +862,9 @@ static int linux_migrate_batch(struct linux_migration *m, void **pages,
 	for (unsigned long i = 0; i < n; i++) {
 		int st = aml_linux_page_status(after[i]);
 
-		if (st >= 0 && !linux_migrated_well(m, pages[i], st, target[i])) {
+		const int ok = linux_migrated_well(m, pages[i], st, target[i]);
+
+		if (st >= 0 && !ok) {
 			m->failed++;
 			st = -EBUSY;
 		} else if (st >= 0 && before[i] >= 0 && st != before[i]) {

@@ -4,6 +4,7 @@
 #include "linux_test.h"
 
 #define MIB ((size_t)1 << 20)
+#define HUGE_2MB (21 << MAP_HUGE_SHIFT)
 
 static size_t free_huge_pages(size_t kb)
 {
@@ -25,12 +26,12 @@ static size_t free_huge_pages(size_t kb)
 static void test_thp(void)
 {
 	const size_t size = 6 * MIB + 12345;
-	struct aml_area_linux_attr attr = {
-		.flags = AML_AREA_LINUX_FLAG_THP | AML_AREA_LINUX_FLAG_POPULATE};
+	struct aml_area_linux_attr attr = {0};
 	struct aml_linux_placement p;
 	struct aml_area *area;
 	char *buf;
 
+	attr.flags = AML_AREA_LINUX_FLAG_THP | AML_AREA_LINUX_FLAG_POPULATE;
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
 		CHECK_EQ(aml_area_linux_create_attr(
 				 &area, NULL, AML_AREA_LINUX_POLICY_BIND,
@@ -91,8 +92,9 @@ static void test_hugetlb_empty(void)
 	struct aml_area_linux_attr attr = {.flags =
 						   AML_AREA_LINUX_FLAG_HUGETLB,
 					   .hugetlb_page_size = 2 * MIB};
+	/* 2 MiB pages: MAP_HUGE_2MB of <linux/mman.h>. */
 	struct aml_area_linux_mmap_options opts = {
-		NULL, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT),
+		NULL, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | HUGE_2MB,
 		PROT_READ | PROT_WRITE, -1, 0};
 	struct aml_area *area;
 

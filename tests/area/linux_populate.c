@@ -29,8 +29,8 @@ static void test_policy(enum aml_area_linux_policy policy,
 		.fd = -1,
 		.offset = 0,
 	};
-	struct aml_area_linux_attr attr = {.flags =
-						   AML_AREA_LINUX_FLAG_POPULATE};
+	struct aml_area_linux_attr attr = {
+		.flags = AML_AREA_LINUX_FLAG_POPULATE};
 	struct aml_area *area;
 	char *buf;
 
@@ -57,8 +57,8 @@ static void test_interleave_spread(void)
 {
 	const size_t size = NPAGES * test_page_size();
 	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
-	struct aml_area_linux_attr attr = {.flags =
-						   AML_AREA_LINUX_FLAG_POPULATE};
+	struct aml_area_linux_attr attr = {
+		.flags = AML_AREA_LINUX_FLAG_POPULATE};
 	struct aml_linux_placement p;
 	struct aml_area *area;
 	char *buf;
