@@ -96,7 +96,8 @@ static int weights(void)
 static int huge_pages(void)
 {
 	struct aml_area_linux_attr thp = {
-		.flags = AML_AREA_LINUX_FLAG_THP | AML_AREA_LINUX_FLAG_POPULATE};
+		.flags = AML_AREA_LINUX_FLAG_THP |
+			 AML_AREA_LINUX_FLAG_POPULATE};
 	struct aml_area_linux_attr tlb = {
 		.flags = AML_AREA_LINUX_FLAG_HUGETLB |
 			 AML_AREA_LINUX_FLAG_POPULATE,
@@ -104,8 +105,8 @@ static int huge_pages(void)
 	struct aml_area *area;
 	int ret, err = 0;
 
-	ret = aml_area_linux_create_attr(&area, NULL,
-					 AML_AREA_LINUX_POLICY_INTERLEAVE, &thp);
+	ret = aml_area_linux_create_attr(
+		&area, NULL, AML_AREA_LINUX_POLICY_INTERLEAVE, &thp);
 	if (ret == AML_SUCCESS) {
 		err |= show("transparent huge", area, 8 * MIB);
 		aml_area_linux_destroy(&area);
