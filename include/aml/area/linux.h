@@ -73,7 +73,7 @@ enum aml_area_linux_policy {
 
 /**
  * Area flag: every mapping is returned populated, with each page already
- * placed by the area's policy (see ::aml_area_linux_populate).
+ * placed by the area's policy (see aml_linux_populate()).
  */
 #define AML_AREA_LINUX_FLAG_POPULATE (1UL << 0)
 /**
@@ -186,14 +186,18 @@ int aml_area_linux_create(struct aml_area **area,
 
 /**
  * Create a Linux area with extra attributes: population, huge pages,
- * weights of its own. As aml_area_linux_create() for the other arguments;
- * `attr` NULL is the same as aml_area_linux_create().
+ * weights of its own.
+ * @param[out] area: receives the new area; NULL after any failure.
+ * @param nodemask: as aml_area_linux_create().
+ * @param policy: as aml_area_linux_create().
+ * @param attr: the attributes, copied; NULL is the same as
+ *        aml_area_linux_create().
  * @return as aml_area_linux_create(), and:
  * - -AML_EINVAL: unknown flags; both THP and HUGETLB; a `weight_unit` that
  *   is not a multiple of the page size; `weights` without the
  *   weighted-interleave policy, or a weight of 0 for a node of the mask;
  * - -AML_ENOTSUP: HUGETLB with a page size this system does not have
- *   (no /sys/kernel/mm/hugepages/hugepages-<size>kB), or THP on a system
+ *   (no /sys/kernel/mm/hugepages/hugepages-`SIZE`kB), or THP on a system
  *   without transparent huge pages; the weighted-interleave policy without
  *   `weights` on a kernel older than 6.9.
  * Thread safety: safe.
@@ -230,7 +234,12 @@ int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  * madvise(MADV_POPULATE_WRITE), or MADV_POPULATE_READ when `writable` is 0,
  * (Linux 5.14+); on an older kernel (EINVAL), `nthreads` threads read, or
  * write back unchanged, one byte per page. Data is never changed.
- * Which way is used is decided once per process.
+ * Which way is used is decided once per process (AML_LINUX_POPULATE=touch
+ * in the environment forces the fallback, for testing).
+ * @param ptr: start of the range, rounded down to a page.
+ * @param size: bytes, > 0.
+ * @param writable: nonzero to populate for writing (the mapping must be
+ *        writable), 0 for reading.
  * @param nthreads: threads of the fallback; 0 for one per online CPU
  *        (at most 64).
  * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0;
@@ -255,6 +264,8 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
  * (population, huge pages) do not apply. Pages not yet placed are left so;
  * they follow the policy when touched. `ptr` is rounded down to a page.
  * @param area: a Linux area (its ops are ::aml_area_linux_ops).
+ * @param ptr: start of the buffer.
+ * @param size: bytes, > 0.
  * @param[out] moved: if not NULL, receives the number of pages that changed
  *        node.
  * @param[out] failed: if not NULL, receives the number of placed pages that
