@@ -24,6 +24,10 @@
  * page is 512 pages, all on one node. The first page of a range is the page
  * holding `ptr`; see aml_linux_npages().
  *
+ * These live apart from `<aml/area/linux.h>` because they need no area:
+ * they serve any memory, and any area's memory (the Linux area's
+ * aml_area_linux_check_binding() and aml_area_linux_migrate() use them).
+ *
  * Thread safety: every function is safe; pages that other threads touch
  * or move meanwhile may be seen in either state.
  */

@@ -124,12 +124,13 @@ struct aml_area_linux_attr {
 	 * /proc/sys/vm/max_map_count. Only with
 	 * ::AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE. `weights[n]` (1-255)
 	 * is read for each node `n` of the nodemask; the array is copied.
+	 * Inspection reports such ranges as MPOL_BIND, one node per run;
+	 * aml_area_linux_check_binding() checks every page against its unit.
 	 */
 	const unsigned char *weights;
 	/** Bytes of one weight unit, a multiple of the page size; 0: 2 MiB. */
 	size_t weight_unit;
 };
-
 
 /** Private data of a Linux area; opaque. */
 struct aml_area_linux_data;
