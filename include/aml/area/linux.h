@@ -243,9 +243,13 @@ int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  *        writable), 0 for reading.
  * @param nthreads: threads of the fallback; 0 for one per online CPU
  *        (at most 64).
- * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0;
- * -AML_ENOMEM if memory ran out (or the policy's nodes are full);
- * -AML_FAILURE otherwise (errno says why, e.g. EFAULT: not mapped).
+ * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0, or a
+ * range the kernel cannot populate (VM_IO, VM_PFNMAP mappings);
+ * -AML_ENOMEM if memory ran out or part of the range is not mapped;
+ * -AML_FAILURE otherwise, errno saying why (EFAULT: a page would raise
+ * SIGBUS, e.g. no free huge page, or a write to a read-only mapping).
+ * The fallback cannot report errors: a fault it cannot serve raises
+ * SIGSEGV or SIGBUS, as the first write would.
  * Thread safety: safe; the fallback must not race with writers of the
  * range (it writes back what it read).
  */
