@@ -50,7 +50,86 @@ enum aml_area_linux_policy {
 	AML_AREA_LINUX_POLICY_PREFERRED,
 	/** Pages round-robin over the nodes of the nodemask (MPOL_INTERLEAVE). */
 	AML_AREA_LINUX_POLICY_INTERLEAVE,
+	/**
+	 * Pages on the nodes of the nodemask while they have memory, the
+	 * nearest first, then elsewhere (MPOL_PREFERRED_MANY, Linux 5.15+).
+	 */
+	AML_AREA_LINUX_POLICY_PREFERRED_MANY,
+	/**
+	 * Pages over the nodes of the nodemask in weighted round-robin:
+	 * `w(n)` consecutive pages on node `n`, then the next node
+	 * (MPOL_WEIGHTED_INTERLEAVE, Linux 6.9+). The weights are the
+	 * system's, in `/sys/kernel/mm/mempolicy/weighted_interleave/nodeN`,
+	 * read by the kernel at each allocation; see
+	 * aml_area_linux_attr::weights for weights of one area.
+	 */
+	AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+	/**
+	 * Pages on the node of the CPU that first touches them (MPOL_LOCAL).
+	 * The nodemask only bounds what create() accepts; it is not used.
+	 */
+	AML_AREA_LINUX_POLICY_LOCAL,
 };
+
+/**
+ * Area flag: every mapping is returned populated, with each page already
+ * placed by the area's policy (see ::aml_area_linux_populate).
+ */
+#define AML_AREA_LINUX_FLAG_POPULATE (1UL << 0)
+/**
+ * Area flag: transparent huge pages. Mappings are aligned to the PMD size
+ * (2 MiB on x86-64) and advised with MADV_HUGEPAGE, so that the kernel may
+ * back every aligned 2 MiB with one huge page (it still may not, if it has
+ * none free or THP is disabled system-wide: check with aml_linux_inspect()).
+ */
+#define AML_AREA_LINUX_FLAG_THP (1UL << 1)
+/**
+ * Area flag: hugetlbfs pages (MAP_HUGETLB) of
+ * aml_area_linux_attr::hugetlb_page_size. Sizes are rounded up to that page
+ * size, in mmap and in munmap alike. Mapping fails with ::AML_ENOMEM when
+ * the pool has too few free pages (see /proc/sys/vm/nr_hugepages).
+ */
+#define AML_AREA_LINUX_FLAG_HUGETLB (1UL << 2)
+
+/**
+ * Extra attributes of a Linux area, for aml_area_linux_create_attr().
+ * Zero-initialise it (`= {0}`) and set what you need: zero means default.
+ */
+struct aml_area_linux_attr {
+	/** AML_AREA_LINUX_FLAG_* flags, OR-ed. */
+	unsigned long flags;
+	/**
+	 * With ::AML_AREA_LINUX_FLAG_HUGETLB: the huge page size in bytes
+	 * (2 MiB or 1 GiB on x86-64); 0 for the system's default.
+	 */
+	size_t hugetlb_page_size;
+	/**
+	 * Threads that touch pages when the kernel cannot populate a mapping
+	 * itself (before Linux 5.14); 0 for one per online CPU, at most 64.
+	 */
+	unsigned int populate_threads;
+	/**
+	 * Weights of this area's own weighted interleave, or NULL.
+	 *
+	 * The kernel takes interleave weights only from sysfs, one global
+	 * table that only root may write and that every process shares; AML
+	 * never writes it. Weights given here are therefore applied by AML
+	 * itself, not by MPOL_WEIGHTED_INTERLEAVE: each mapping is cut into
+	 * units of `weight_unit` bytes, and runs of `weights[n]` consecutive
+	 * units are bound (MPOL_BIND) to node `n`, node after node of the
+	 * nodemask in ascending order, then again from the first node. This
+	 * works on any kernel, needs no privilege, and places pages exactly,
+	 * at a unit's granularity; each run is one kernel mapping (VMA), so
+	 * pick a unit large enough that size / weight_unit stays well below
+	 * /proc/sys/vm/max_map_count. Only with
+	 * ::AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE. `weights[n]` (1-255)
+	 * is read for each node `n` of the nodemask; the array is copied.
+	 */
+	const unsigned char *weights;
+	/** Bytes of one weight unit, a multiple of the page size; 0: 2 MiB. */
+	size_t weight_unit;
+};
+
 
 /** Private data of a Linux area; opaque. */
 struct aml_area_linux_data;
@@ -106,6 +185,92 @@ int aml_area_linux_create(struct aml_area **area,
 			  const enum aml_area_linux_policy policy);
 
 /**
+ * Create a Linux area with extra attributes: population, huge pages,
+ * weights of its own. As aml_area_linux_create() for the other arguments;
+ * `attr` NULL is the same as aml_area_linux_create().
+ * @return as aml_area_linux_create(), and:
+ * - -AML_EINVAL: unknown flags; both THP and HUGETLB; a `weight_unit` that
+ *   is not a multiple of the page size; `weights` without the
+ *   weighted-interleave policy, or a weight of 0 for a node of the mask;
+ * - -AML_ENOTSUP: HUGETLB with a page size this system does not have
+ *   (no /sys/kernel/mm/hugepages/hugepages-<size>kB), or THP on a system
+ *   without transparent huge pages; the weighted-interleave policy without
+ *   `weights` on a kernel older than 6.9.
+ * Thread safety: safe.
+ */
+int aml_area_linux_create_attr(struct aml_area **area,
+			       const struct aml_bitmap *nodemask,
+			       const enum aml_area_linux_policy policy,
+			       const struct aml_area_linux_attr *attr);
+
+/**
+ * Whether the running kernel supports a policy. Probed once per process
+ * and policy with a harmless mbind(2) on a scratch page, then cached.
+ * @return 1 if supported; 0 if not; -AML_EINVAL for an unknown policy.
+ * Thread safety: safe.
+ */
+int aml_area_linux_policy_supported(const enum aml_area_linux_policy policy);
+
+/**
+ * Read the system's weighted-interleave weights
+ * (/sys/kernel/mm/mempolicy/weighted_interleave/nodeN).
+ * @param[out] weights: receives the weight of node `n` in `weights[n]`, for
+ *        `n < nweights`; 0 for a node without a weight file.
+ * @param nweights: entries in `weights`.
+ * @return the number of nodes with a weight file; -AML_EINVAL if `weights`
+ * is NULL or `nweights` 0; -AML_ENOTSUP if the kernel has no weights.
+ * Thread safety: safe.
+ */
+int aml_area_linux_weights(unsigned char *weights, size_t nweights);
+
+/**
+ * Populate `[ptr, ptr + size)`: make every page present, allocated by the
+ * policy in force on the range (call it after mbind(2), not before: that is
+ * why MAP_POPULATE at mmap(2) time ignores an area's policy). Uses
+ * madvise(MADV_POPULATE_WRITE), or MADV_POPULATE_READ when `writable` is 0,
+ * (Linux 5.14+); on an older kernel (EINVAL), `nthreads` threads read, or
+ * write back unchanged, one byte per page. Data is never changed.
+ * Which way is used is decided once per process.
+ * @param nthreads: threads of the fallback; 0 for one per online CPU
+ *        (at most 64).
+ * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0;
+ * -AML_ENOMEM if memory ran out (or the policy's nodes are full);
+ * -AML_FAILURE otherwise (errno says why, e.g. EFAULT: not mapped).
+ * Thread safety: safe; the fallback must not race with writers of the
+ * range (it writes back what it read).
+ */
+int aml_linux_populate(void *ptr, size_t size, int writable,
+		       unsigned int nthreads);
+
+/**
+ * Move the pages of an existing buffer (any memory of this process, not
+ * only the area's) to the area's placement, and apply the area's policy to
+ * the range for its future pages: mbind(2) with MPOL_MF_MOVE (as
+ * AML_AREA_LINUX_FLAG_* of the area do not apply, huge pages stay as they
+ * are; weights of an area's own are applied as in its mappings, from
+ * `ptr`). Pages not yet placed are left so; they follow the policy when
+ * touched. `ptr` is rounded down to a page.
+ * @param area: a Linux area (its ops are ::aml_area_linux_ops).
+ * @param[out] moved: if not NULL, receives the number of pages that changed
+ *        node.
+ * @param[out] failed: if not NULL, receives the number of placed pages that
+ *        are still not where the area's policy wants them afterwards (pages
+ *        the kernel could not move: pinned, busy, target node full); for
+ *        the default and local policies, 0.
+ * @param[out] status: if not NULL, an array of aml_linux_npages(ptr, size)
+ *        ints; receives for each page its node afterwards, -ENOENT for a page
+ *        not placed, or -EBUSY for a page left off the area's placement.
+ * @return ::AML_SUCCESS (even when some pages failed: see `failed`);
+ * -AML_EINVAL: NULL or non-Linux area, NULL `ptr`, `size` 0, or a range not
+ * fully mapped; -AML_ENOMEM: memory is short; -AML_FAILURE: another error.
+ * Thread safety: safe; pages other threads touch meanwhile may land
+ * anywhere the policy allows.
+ */
+int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
+			   size_t size, size_t *moved, size_t *failed,
+			   int *status);
+
+/**
  * Destroy an area from aml_area_linux_create() and set `*area` to NULL.
  * Does nothing for NULL, `*area == NULL` or the default ::aml_area_linux.
  * Mappings made by the area stay valid and keep their placement; release
@@ -117,6 +282,15 @@ void aml_area_linux_destroy(struct aml_area **area);
 /**
  * The mmap operation of Linux areas: mmap(2), then mbind(2) of the whole
  * range with the area's policy (also for shared and file-backed mappings).
+ *
+ * MAP_POPULATE in the options' flags (or the area's
+ * ::AML_AREA_LINUX_FLAG_POPULATE) means "populate after binding": the
+ * mapping is made without MAP_POPULATE, bound, then populated with
+ * aml_linux_populate(), so that every page is placed by the policy before
+ * the call returns. MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or
+ * MAP_HUGE_1GB, or neither for the default size) maps hugetlbfs pages as
+ * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up to
+ * the huge page size.
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
@@ -125,7 +299,10 @@ void aml_area_linux_destroy(struct aml_area **area);
  * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags without exactly one of
  *   MAP_PRIVATE and MAP_SHARED, a file mapping with a negative `fd`, or any
  *   argument mmap(2) rejects (bad flags, unaligned offset or fixed address);
- * - ::AML_ENOMEM: `size` too large, or memory is short;
+ * - ::AML_ENOMEM: `size` too large, or memory is short; with huge pages,
+ *   the hugetlbfs pool has too few free pages; with population, the
+ *   policy's nodes could not hold the pages;
+ * - ::AML_ENOTSUP: MAP_HUGETLB with a page size this system does not have;
  * - ::AML_FAILURE: another error; `errno` says which (EBADF, EACCES...).
  * Thread safety: safe.
  */
@@ -133,7 +310,8 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 			  struct aml_area_mmap_options *opts);
 
 /**
- * The munmap operation of Linux areas: munmap(2).
+ * The munmap operation of Linux areas: munmap(2); for a hugetlbfs area,
+ * `size` is rounded up to its huge page size.
  * @return ::AML_SUCCESS; -AML_EINVAL if `ptr` is not page aligned or
  * munmap(2) rejects the range.
  * Thread safety: safe.
@@ -155,8 +333,11 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data,
  * Check that the range `[ptr, ptr + size)` is placed as the area says: the
  * policy in force on it is the area's, and every page already placed lies
  * where the policy puts it (on the area's nodes; for interleave, in
- * round-robin over exactly those nodes). Pages not yet touched are not
- * faulted in.
+ * round-robin over exactly those nodes, in base pages or in PMD-sized
+ * units; for weighted interleave, in runs following the system's weights,
+ * or for an area with weights of its own, `ptr` being the start of the
+ * mapping, exactly per unit). Pages not yet touched are not faulted in.
+ * Uses aml_linux_query_pages().
  * @return 1 if it matches; 0 if not; -AML_EINVAL for a NULL argument or
  * `size` 0; -AML_FAILURE if the kernel could not be queried.
  * Thread safety: safe.
