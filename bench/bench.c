@@ -181,54 +181,53 @@ unsigned long bench_nodemask(const int *nodes, int nnodes,
 	return (unsigned long)nodes[nnodes - 1] + 2;
 }
 
+void bench_rr_init(struct bench_rr *rr, const void *start, const int *nodes,
+		   int nnodes)
+{
+	for (int i = 0; i < BENCH_MAX_NODES; i++)
+		rr->rank[i] = -1;
+	for (int i = 0; i < nnodes; i++)
+		rr->rank[nodes[i]] = i;
+	rr->nnodes = nnodes;
+	rr->r0 = rr->h0 = -1;
+	rr->start = (unsigned long)start;
+	rr->bad_small = rr->bad_huge = 0;
+}
+
+int bench_rr_ok(const struct bench_rr *rr, size_t *bad)
+{
+	if (bad != NULL)
+		*bad = rr->bad_small < rr->bad_huge ? rr->bad_small
+						    : rr->bad_huge;
+	return rr->bad_small == 0 || rr->bad_huge == 0;
+}
+
 int bench_verify_interleave(void *ptr, size_t size, const int *nodes,
 			    int nnodes, size_t *bad)
 {
 	const size_t psize = (size_t)sysconf(_SC_PAGESIZE);
-	const uintptr_t start = (uintptr_t)ptr;
-	const size_t npages = (size + psize - 1) / psize;
-	int rank[BENCH_MAX_NODES];
+	const uintptr_t start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
+	const size_t npages = ((uintptr_t)ptr + size - start + psize - 1) /
+			      psize;
 	void **pages = malloc(npages * sizeof(*pages));
 	int *status = malloc(npages * sizeof(*status));
-	size_t bad_small = 0, bad_huge = 0;
-	long r0 = -1, h0 = -1;
+	struct bench_rr *rr = malloc(sizeof(*rr));
 	int ret = -1;
 
-	if (pages == NULL || status == NULL)
+	if (pages == NULL || status == NULL || rr == NULL)
 		goto out;
-	for (int i = 0; i < BENCH_MAX_NODES; i++)
-		rank[i] = -1;
-	for (int i = 0; i < nnodes; i++)
-		rank[nodes[i]] = i;
 	for (size_t i = 0; i < npages; i++)
 		pages[i] = (void *)(start + i * psize);
 	if (move_pages(0, npages, pages, NULL, status, 0) != 0)
 		goto out;
-	/* Round robin by base page, or by 2 MiB unit for huge pages. */
-	for (size_t i = 0; i < npages; i++) {
-		const int s = status[i];
-		const long r = (s >= 0 && s < BENCH_MAX_NODES) ? rank[s] : -1;
-		const long h = (long)((start + i * psize) >> 21) -
-			       (long)(start >> 21);
-
-		if (r < 0) {
-			bad_small++;
-			bad_huge++;
-			continue;
-		}
-		if (r0 < 0) {
-			r0 = ((r - (long)i) % nnodes + nnodes) % nnodes;
-			h0 = ((r - h) % nnodes + nnodes) % nnodes;
-		}
-		bad_small += ((long)i + r0) % nnodes != r;
-		bad_huge += (h + h0) % nnodes != r;
-	}
-	if (bad != NULL)
-		*bad = bad_small < bad_huge ? bad_small : bad_huge;
-	ret = bad_small == 0 || bad_huge == 0;
+	bench_rr_init(rr, (void *)start, nodes, nnodes);
+	for (size_t i = 0; i < npages; i++)
+		bench_rr_page(rr, i, start + i * psize, status[i]);
+	ret = bench_rr_ok(rr, bad);
 out:
 	free(pages);
 	free(status);
+	free(rr);
 	return ret;
 }
 

@@ -46,6 +46,45 @@ int bench_nodes(int *nodes);
 unsigned long bench_nodemask(const int *nodes, int nnodes,
 			     unsigned long *mask);
 
+/* Incremental strict round-robin check: feed it each page's node. Pages go
+ * round robin by base page, or by 2 MiB unit when backed by huge pages. */
+struct bench_rr {
+	int rank[BENCH_MAX_NODES]; /* rank of a node among `nodes`, or -1 */
+	long nnodes;
+	long r0, h0;          /* rank of page 0 / unit 0; -1 until known */
+	unsigned long start;  /* address of page 0 */
+	size_t bad_small, bad_huge;
+};
+
+void bench_rr_init(struct bench_rr *rr, const void *start, const int *nodes,
+		   int nnodes);
+
+/* Page `i` (address start + i * page size) is on `node` (a move_pages(2)
+ * status: negative when not placed). */
+static inline void bench_rr_page(struct bench_rr *rr, size_t i,
+				 unsigned long addr, int node)
+{
+	const long r = (node >= 0 && node < BENCH_MAX_NODES) ? rr->rank[node]
+							     : -1;
+	const long h = (long)(addr >> 21) - (long)(rr->start >> 21);
+
+	if (r < 0) {
+		rr->bad_small++;
+		rr->bad_huge++;
+		return;
+	}
+	if (rr->r0 < 0) {
+		rr->r0 = ((r - (long)i) % rr->nnodes + rr->nnodes) % rr->nnodes;
+		rr->h0 = ((r - h) % rr->nnodes + rr->nnodes) % rr->nnodes;
+	}
+	rr->bad_small += ((long)i + rr->r0) % rr->nnodes != r;
+	rr->bad_huge += (h + rr->h0) % rr->nnodes != r;
+}
+
+/* 1 if every page fed was placed in round robin, else 0; `bad`, if not
+ * NULL, receives the count of misplaced or unplaced pages. */
+int bench_rr_ok(const struct bench_rr *rr, size_t *bad);
+
 /* Whether every page of [ptr, ptr + size) is placed, and placed in strict
  * round robin over `nodes` (any starting node). Independent of AML: one
  * move_pages(2) query for the whole range. Returns 1 if so, 0 if not, -1
