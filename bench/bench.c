@@ -21,11 +21,19 @@ static size_t bench_parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 10);
 
 	switch (*end) {
-	case 'K': case 'k': return (size_t)v << 10;
-	case 'M': case 'm': return (size_t)v << 20;
-	case 'G': case 'g': return (size_t)v << 30;
-	case '\0': return (size_t)v;
-	default: return 0;
+	case 'K':
+	case 'k':
+		return (size_t)v << 10;
+	case 'M':
+	case 'm':
+		return (size_t)v << 20;
+	case 'G':
+	case 'g':
+		return (size_t)v << 30;
+	case '\0':
+		return (size_t)v;
+	default:
+		return 0;
 	}
 }
 

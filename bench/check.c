@@ -95,13 +95,18 @@ out:
 }
 
 #ifdef BENCH_HAVE_HWLOC
-/* hwloc only says which nodes hold pages: it cannot see the order. */
+/* hwloc only says which nodes hold pages: it cannot see the order. A
+ * range of fewer pages than nodes covers only some of them. */
 static int hwloc_check(void *p, size_t size)
 {
+	const size_t npages = (size + psize - 1) / psize;
+	const int expect = npages < (size_t)nnodes ? (int)npages : nnodes;
+
 	if (hwloc_get_area_memlocation(topo, p, size, hwloc_found,
 				       HWLOC_MEMBIND_BYNODESET) != 0)
 		return -1;
-	return hwloc_bitmap_isequal(hwloc_found, hwloc_nodes);
+	return hwloc_bitmap_isincluded(hwloc_found, hwloc_nodes) &&
+	       hwloc_bitmap_weight(hwloc_found) == expect;
 }
 #endif
 
