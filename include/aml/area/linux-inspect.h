@@ -42,7 +42,12 @@ extern "C" {
  * @{
  */
 
-/** Status of a page that is not placed yet (never touched): -ENOENT. */
+/**
+ * Status of a page that has no page of its own (-ENOENT): never touched,
+ * only read (the shared zero page), or not mapped at all. Kernels before
+ * 6.3 cannot tell these apart (they say -EFAULT for all), so AML reports
+ * them alike; aml_linux_placement::policy is -1 where nothing is mapped.
+ */
 #define AML_LINUX_PAGE_UNPLACED (-ENOENT)
 
 /**
@@ -58,7 +63,7 @@ struct aml_linux_placement {
 	size_t page_size;
 	/** Pages in the range, aml_linux_npages(). */
 	size_t npages;
-	/** Pages not placed yet. */
+	/** Pages not placed yet (::AML_LINUX_PAGE_UNPLACED). */
 	size_t unplaced;
 	/** Pages the kernel could not report (other negative status). */
 	size_t errors;
@@ -69,7 +74,7 @@ struct aml_linux_placement {
 	/**
 	 * The policy in force at the first page: the MPOL_* mode from
 	 * get_mempolicy(2) with MPOL_F_ADDR (MPOL_DEFAULT for none; 6 is
-	 * MPOL_WEIGHTED_INTERLEAVE).
+	 * MPOL_WEIGHTED_INTERLEAVE); -1 if the first page is not mapped.
 	 */
 	int policy;
 	/** The nodes of that policy (empty for default and local). */
@@ -94,8 +99,7 @@ size_t aml_linux_npages(const void *ptr, size_t size);
  * target nodes, batched).
  * @param[out] status: an array of aml_linux_npages(ptr, size) ints;
  *        receives each page's node, ::AML_LINUX_PAGE_UNPLACED for a page
- *        not placed, or another negated errno (-EFAULT: not mapped or the
- *        zero page...).
+ *        not placed, or another negated errno from the kernel.
  * @param flags: 0 or ::AML_LINUX_INSPECT_POPULATE.
  * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `status` or `size`
  * 0; -AML_ENOTSUP without NUMA support in the kernel; -AML_ENOMEM or

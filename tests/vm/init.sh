@@ -1,0 +1,45 @@
+#!/bin/busybox sh
+# /init of the test guests (vm-run.sh fills in @TOPOLOGY@ and @LIBDIRS@):
+# runs every program of /tests/list and reports each between
+# "@@AML-VM BEGIN name" and "@@AML-VM END name status" on the console.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+export AML_VM_TOPOLOGY=@TOPOLOGY@
+export LD_LIBRARY_PATH=@LIBDIRS@
+export TMPDIR=/tmp
+# Seconds one test may run.
+TEST_TIMEOUT=240
+
+begin() { printf '\n@@AML-VM BEGIN %s\n' "$1"; }
+end() { printf '\n@@AML-VM END %s %d\n' "$1" "$2"; }
+
+topology() {
+	echo "topology $AML_VM_TOPOLOGY, kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)"
+	for n in /sys/devices/system/node/node*; do
+		echo "$(basename $n): cpus '$(cat $n/cpulist)'," \
+			"$(awk '/MemTotal/ {print $4 " kB"}' $n/meminfo)," \
+			"distances $(cat $n/distance)"
+	done
+}
+
+begin topology
+topology
+end topology $?
+
+if [ "$AML_VM_TOPOLOGY" = vmhmat ]; then
+	begin hmat_sysfs
+	/bin/hmat-check.sh
+	end hmat_sysfs $?
+fi
+
+while read -r t; do
+	begin "$t"
+	timeout $TEST_TIMEOUT "/tests/$t" </dev/null
+	end "$t" $?
+done </tests/list
+
+poweroff -f
