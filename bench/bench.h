@@ -81,8 +81,9 @@ static inline void bench_rr_page(struct bench_rr *rr, size_t i,
 	rr->bad_huge += (h + rr->h0) % rr->nnodes != r;
 }
 
-/* 1 if every page fed was placed in round robin, else 0; `bad`, if not
- * NULL, receives the count of misplaced or unplaced pages. */
+/* 1 if every page fed was placed in round robin (by 2 MiB unit only if
+ * the mapping holds transparent huge pages), else 0; `bad`, if not NULL,
+ * receives the count of misplaced or unplaced pages. */
 int bench_rr_ok(const struct bench_rr *rr, size_t *bad);
 
 /* Whether every page of [ptr, ptr + size) is placed, and placed in strict
