@@ -42,8 +42,8 @@ static const struct linux_policy linux_policies[] = {
 	[AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE},
 	[AML_AREA_LINUX_POLICY_PREFERRED_MANY] = {"preferred-many",
 						  MPOL_PREFERRED_MANY},
-	[AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {"weighted-interleave",
-						       MPOL_WEIGHTED_INTERLEAVE},
+	[AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {
+		"weighted-interleave", MPOL_WEIGHTED_INTERLEAVE},
 	[AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL},
 };
 
@@ -804,22 +804,57 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 /* Compare each page before and after a move, one batch at a time. */
 struct linux_migration {
 	struct linux_page_check check;
+	/* Interleave: the round-robin pattern, by base page index. */
+	int *pattern;
+	size_t period;
 	size_t moved, failed;
 	int *status;
 	size_t i;
 };
+
+/*
+ * mbind(2) with MPOL_MF_MOVE only moves pages off the policy's nodes: pages
+ * of an interleave range already on one of them stay. Move those to their
+ * round-robin node, the one the kernel gives a new page of an anonymous
+ * mapping at that address (base page index modulo the pattern).
+ */
+static int linux_migrate_pattern(struct linux_migration *m, void **pages,
+				 unsigned long n, int *target)
+{
+	const size_t psize = aml_linux_page_size();
+	int st[LINUX_QUERY_PAGES];
+
+	for (unsigned long i = 0; i < n; i++)
+		target[i] = m->pattern[((uintptr_t)pages[i] / psize) %
+				       m->period];
+	if (move_pages(0, n, pages, target, st, MPOL_MF_MOVE) < 0)
+		return -aml_linux_errno_to_aml(errno);
+	return AML_SUCCESS;
+}
+
+/* Whether page `i` of a batch ended where the area wants it. */
+static int linux_migrated_well(const struct linux_migration *m, void *page,
+			       int node, int target)
+{
+	if (m->pattern != NULL)
+		return node == target;
+	return linux_page_allowed(&m->check, (uintptr_t)page, node);
+}
 
 static int linux_migrate_batch(struct linux_migration *m, void **pages,
 			       unsigned long n)
 {
 	const size_t psize = aml_linux_page_size();
 	int before[LINUX_QUERY_PAGES], after[LINUX_QUERY_PAGES];
+	int target[LINUX_QUERY_PAGES];
 	int err;
 
 	if (move_pages(0, n, pages, NULL, before, 0) != 0)
 		return -aml_linux_errno_to_aml(errno);
 	err = linux_bind(m->check.data, m->check.start, pages[0], n * psize,
 			 MPOL_MF_MOVE);
+	if (err == AML_SUCCESS && m->pattern != NULL)
+		err = linux_migrate_pattern(m, pages, n, target);
 	if (err != AML_SUCCESS)
 		return err;
 	if (move_pages(0, n, pages, NULL, after, 0) != 0)
@@ -827,8 +862,9 @@ static int linux_migrate_batch(struct linux_migration *m, void **pages,
 	for (unsigned long i = 0; i < n; i++) {
 		int st = aml_linux_page_status(after[i]);
 
-		if (st >= 0 && !linux_page_allowed(&m->check,
-						   (uintptr_t)pages[i], st)) {
+		const int ok = linux_migrated_well(m, pages[i], st, target[i]);
+
+		if (st >= 0 && !ok) {
 			m->failed++;
 			st = -EBUSY;
 		} else if (st >= 0 && before[i] >= 0 && st != before[i]) {
@@ -858,6 +894,13 @@ int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
 	m.check.start = a;
 	m.check.total = linux_weight_total(m.check.data);
 	m.check.first = aml_bitmap_first(&m.check.data->nodemask);
+	if (m.check.data->weight_unit == 0 &&
+	    (m.check.data->mode == MPOL_INTERLEAVE ||
+	     m.check.data->mode == MPOL_WEIGHTED_INTERLEAVE)) {
+		m.pattern = linux_cycle_pattern(m.check.data, &m.period);
+		if (m.pattern == NULL)
+			return -AML_ENOMEM;
+	}
 	while (a < end && err == AML_SUCCESS) {
 		void *pages[LINUX_QUERY_PAGES];
 		unsigned long n = 0;
@@ -872,5 +915,6 @@ int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
 		*moved = m.moved;
 	if (failed != NULL)
 		*failed = m.failed;
+	free(m.pattern);
 	return err;
 }

@@ -90,7 +90,7 @@ static int populate_touch(char *start, size_t npages, int writable,
 						    : per;
 		j->psize = psize;
 		j->writable = writable;
-		/* The caller does the first slice, and any a thread could not. */
+		/* The caller does slice 0, and any no thread could start. */
 		j->started = t > 0 && pthread_create(&j->thread, NULL,
 						     touch_pages, j) == 0;
 	}

@@ -245,11 +245,15 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
 /**
  * Move the pages of an existing buffer (any memory of this process, not
  * only the area's) to the area's placement, and apply the area's policy to
- * the range for its future pages: mbind(2) with MPOL_MF_MOVE (as
- * AML_AREA_LINUX_FLAG_* of the area do not apply, huge pages stay as they
- * are; weights of an area's own are applied as in its mappings, from
- * `ptr`). Pages not yet placed are left so; they follow the policy when
- * touched. `ptr` is rounded down to a page.
+ * the range for its future pages: mbind(2) with MPOL_MF_MOVE, which moves
+ * pages that lie off the policy's nodes. For interleave and weighted
+ * interleave, pages already on one of the nodes are then moved with
+ * move_pages(2) to their round-robin node, the one the kernel gives a new
+ * page at that address in an anonymous mapping (base-page index modulo the
+ * pattern; transparent huge pages are split). Weights of an area's own are
+ * applied as in its mappings, counting units from `ptr`. The area's flags
+ * (population, huge pages) do not apply. Pages not yet placed are left so;
+ * they follow the policy when touched. `ptr` is rounded down to a page.
  * @param area: a Linux area (its ops are ::aml_area_linux_ops).
  * @param[out] moved: if not NULL, receives the number of pages that changed
  *        node.
@@ -287,10 +291,13 @@ void aml_area_linux_destroy(struct aml_area **area);
  * ::AML_AREA_LINUX_FLAG_POPULATE) means "populate after binding": the
  * mapping is made without MAP_POPULATE, bound, then populated with
  * aml_linux_populate(), so that every page is placed by the policy before
- * the call returns. MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or
- * MAP_HUGE_1GB, or neither for the default size) maps hugetlbfs pages as
- * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up to
- * the huge page size.
+ * the call returns (a PROT_NONE mapping is not populated).
+ *
+ * MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or MAP_HUGE_1GB of
+ * <linux/mman.h>, or neither for the default size) maps hugetlbfs pages as
+ * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up
+ * to the huge page size. Options are applied with the area's flags: a THP
+ * area aligns and advises anonymous mappings only.
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.

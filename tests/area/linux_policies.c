@@ -1,0 +1,178 @@
+/* Newer kernel policies: preferred-many (5.15+), weighted interleave
+ * (6.9+), local. Supported exactly when the running kernel has them;
+ * otherwise create says -AML_ENOTSUP. Weighted interleave follows its
+ * weights: the system's, or the area's own. */
+#include "linux_test.h"
+
+#define NPAGES 512
+
+static struct aml_area *create_or_enotsup(enum aml_area_linux_policy policy,
+					  int expected,
+					  const struct aml_bitmap *mask)
+{
+	struct aml_area *area = (struct aml_area *)1;
+
+	CHECK_EQ(aml_area_linux_policy_supported(policy), expected);
+	if (!expected) {
+		CHECK_EQ(aml_area_linux_create(&area, mask, policy),
+			 -AML_ENOTSUP);
+		CHECK(area == NULL);
+		return NULL;
+	}
+	CHECK_EQ(aml_area_linux_create(&area, mask, policy), 0);
+	return area;
+}
+
+/* Populated at mmap: policy in force and placement as the area says. */
+static void check_area(struct aml_area *area, int mode)
+{
+	const size_t size = NPAGES * test_page_size();
+	struct aml_area_linux_mmap_options opts = {
+		NULL, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		PROT_READ | PROT_WRITE, -1, 0};
+	struct aml_linux_placement p;
+	char *buf;
+
+	buf = aml_area_mmap(area, size, (struct aml_area_mmap_options *)&opts);
+	CHECK(buf != NULL);
+	CHECK_EQ(aml_linux_inspect(buf, size, 0, &p), 0);
+	CHECK_EQ(p.policy, mode);
+	CHECK_EQ(p.unplaced, 0);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
+	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+}
+
+/* Counts per node follow the weights, within one period's slack. */
+static void check_weighted_counts(const struct aml_linux_placement *p,
+				  const int *nodes, int nn,
+				  const unsigned char *w)
+{
+	size_t total = 0;
+
+	for (int k = 0; k < nn; k++)
+		total += w[nodes[k]];
+	for (int k = 0; k < nn; k++) {
+		const size_t want = p->npages * w[nodes[k]] / total;
+		const size_t got = p->node_pages[nodes[k]];
+
+		CHECK(got + w[nodes[k]] >= want);
+		CHECK(got <= want + w[nodes[k]]);
+	}
+}
+
+static void test_weighted_kernel(const struct aml_bitmap *all, int expected)
+{
+	const size_t size = NPAGES * test_page_size();
+	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
+	unsigned char w[AML_BITMAP_MAX];
+	struct aml_linux_placement p;
+	struct aml_area *area;
+	char *buf;
+	int found = aml_area_linux_weights(w, AML_BITMAP_MAX);
+
+	CHECK_EQ(aml_area_linux_weights(NULL, 1), -AML_EINVAL);
+	area = create_or_enotsup(AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+				 expected, all);
+	if (area == NULL)
+		return;
+	CHECK(found >= nn);
+	check_area(area, 6);
+	buf = aml_area_mmap(area, size, NULL);
+	CHECK(buf != NULL);
+	memset(buf, 1, size);
+	CHECK_EQ(aml_linux_inspect(buf, size, 0, &p), 0);
+	check_weighted_counts(&p, nodes, nn, w);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
+	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+	aml_area_linux_destroy(&area);
+}
+
+/* Weights of the area's own, one page per unit: exact placement, on any
+ * kernel. Node k of the mask gets weight k + 1. */
+static void test_weighted_own(const struct aml_bitmap *all)
+{
+	const size_t psize = test_page_size(), size = NPAGES * psize;
+	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
+	unsigned char w[AML_BITMAP_MAX] = {0};
+	struct aml_area_linux_attr attr = {.weights = w, .weight_unit = psize};
+	struct aml_linux_placement p;
+	struct aml_area *area;
+	int status[NPAGES], total = 0;
+	char *buf;
+
+	for (int k = 0; k < nn; k++) {
+		w[nodes[k]] = (unsigned char)(k + 1);
+		total += k + 1;
+	}
+	CHECK_EQ(aml_area_linux_create_attr(
+			 &area, all, AML_AREA_LINUX_POLICY_BIND, &attr),
+		 -AML_EINVAL);
+	attr.weight_unit = psize + 1;
+	CHECK_EQ(aml_area_linux_create_attr(
+			 &area, all, AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+			 &attr),
+		 -AML_EINVAL);
+	attr.weight_unit = psize;
+	w[nodes[0]] = 0;
+	CHECK_EQ(aml_area_linux_create_attr(
+			 &area, all, AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+			 &attr),
+		 -AML_EINVAL);
+	w[nodes[0]] = 1;
+	attr.flags = AML_AREA_LINUX_FLAG_POPULATE;
+	CHECK_EQ(aml_area_linux_create_attr(
+			 &area, all, AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+			 &attr),
+		 0);
+	buf = aml_area_mmap(area, size, NULL);
+	CHECK(buf != NULL);
+	CHECK_EQ(aml_linux_query_pages(buf, size, status, 0), 0);
+	for (int i = 0; i < NPAGES; i++) {
+		int k = 0, t = i % total;
+
+		while (t >= k + 1) {
+			t -= k + 1;
+			k++;
+		}
+		CHECK_EQ(status[i], nodes[k]);
+	}
+	CHECK_EQ(aml_linux_inspect(buf, size, 0, &p), 0);
+	check_weighted_counts(&p, nodes, nn, w);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
+	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+	aml_area_linux_destroy(&area);
+}
+
+int main(void)
+{
+	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
+	const int many = test_kernel_at_least(5, 15);
+	const int weighted = test_kernel_at_least(6, 9);
+	struct aml_bitmap all;
+	struct aml_area *area;
+
+	aml_bitmap_zero(&all);
+	for (int k = 0; k < nn; k++)
+		aml_bitmap_set(&all, (unsigned)nodes[k]);
+	CHECK_EQ(aml_area_linux_policy_supported(
+			 (enum aml_area_linux_policy)99),
+		 -AML_EINVAL);
+	for (int pol = 0; pol <= AML_AREA_LINUX_POLICY_INTERLEAVE; pol++)
+		CHECK_EQ(aml_area_linux_policy_supported(
+				 (enum aml_area_linux_policy)pol),
+			 1);
+
+	area = create_or_enotsup(AML_AREA_LINUX_POLICY_PREFERRED_MANY, many,
+				 &all);
+	if (area != NULL) {
+		check_area(area, MPOL_PREFERRED_MANY);
+		aml_area_linux_destroy(&area);
+	}
+	area = create_or_enotsup(AML_AREA_LINUX_POLICY_LOCAL, 1, NULL);
+	check_area(area, MPOL_LOCAL);
+	aml_area_linux_destroy(&area);
+
+	test_weighted_kernel(&all, weighted);
+	test_weighted_own(&all);
+	return 0;
+}
