@@ -436,7 +436,7 @@ static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 
 /* Huge pages, policy, population, after mmap(2). */
 static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
-			 size_t size, int prot, int populate)
+			 size_t size, int prot, int populate, int hugetlb)
 {
 	int err;
 
@@ -446,8 +446,13 @@ static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
 	err = linux_bind(data, (uintptr_t)ptr, ptr, size, 0);
 	if (err != AML_SUCCESS || !populate || !(prot & PROT_READ))
 		return err;
-	return aml_linux_populate(ptr, size, (prot & PROT_WRITE) != 0,
-				  data->populate_threads);
+	err = aml_linux_populate(ptr, size, (prot & PROT_WRITE) != 0,
+				 data->populate_threads);
+	/* EFAULT: a fault would raise SIGBUS, e.g. no huge page left on the
+	 * policy's nodes. */
+	if (err == -AML_FAILURE && errno == EFAULT && hugetlb)
+		return -AML_ENOMEM;
+	return err;
 }
 
 void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
@@ -493,7 +498,8 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 		return aml_fail_null(flags & MAP_HUGETLB
 					     ? linux_hugetlb_error(flags, errno)
 					     : aml_linux_errno_to_aml(errno));
-	err = linux_prepare(data, ptr, size, o->mode, populate);
+	err = linux_prepare(data, ptr, size, o->mode, populate,
+			    (flags & MAP_HUGETLB) != 0);
 	if (err != AML_SUCCESS) {
 		munmap(ptr, size);
 		return aml_fail_null(-err);
@@ -516,23 +522,24 @@ int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
 	return AML_SUCCESS;
 }
 
+/* Print the area's attributes, if any, after its policy. */
 static int linux_fprintf_attr(const struct aml_area_linux_data *data,
 			      FILE *stream)
 {
 	int n = 0, ret = 0;
 
 	if (data->flags & AML_AREA_LINUX_FLAG_POPULATE)
-		n = fprintf(stream, ", populate");
-	if (n >= 0 && (data->flags & AML_AREA_LINUX_FLAG_THP))
-		ret = fprintf(stream, ", thp");
-	if (n >= 0 && ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB))
-		ret += fprintf(stream, ", hugetlb %zu kB",
-			       data->hugetlb_size / 1024);
-	for (int i = 0; n >= 0 && ret >= 0 && i < AML_BITMAP_MAX; i++)
+		n += ret = fprintf(stream, ", populate");
+	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_THP))
+		n += ret = fprintf(stream, ", thp");
+	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB))
+		n += ret = fprintf(stream, ", hugetlb %zu kB",
+				   data->hugetlb_size / 1024);
+	for (int i = 0; ret >= 0 && i < AML_BITMAP_MAX; i++)
 		if (data->weights[i])
-			ret += fprintf(stream, ", weight %d:%u", i,
-				       data->weights[i]);
-	return n < 0 || ret < 0 ? -AML_FAILURE : n + ret;
+			n += ret = fprintf(stream, ", weight %d:%u", i,
+					   data->weights[i]);
+	return ret < 0 ? -AML_FAILURE : n;
 }
 
 int aml_area_linux_fprintf(const struct aml_area_data *area_data,

@@ -42,7 +42,7 @@ static void *map_at_offset(size_t size, size_t offset)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (raw == MAP_FAILED)
 		return NULL;
-	aligned = ((uintptr_t)raw + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1);
+	aligned = ((uintptr_t)raw + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
 	start = (char *)aligned + offset;
 	if (start > raw)
 		munmap(raw, (size_t)(start - raw));
@@ -59,8 +59,10 @@ static void *broken_mmap(const struct aml_area_data *area_data, size_t size,
 	char *buf;
 
 	buf = map_at_offset(size, o ? o->offset : 0);
-	if (buf == NULL)
+	if (buf == NULL) {
+		aml_errno = AML_ENOMEM;
 		return NULL;
+	}
 	aml_bitmap_zero(&first);
 	aml_bitmap_set(&first, nodes[0]);
 	if (mbind(buf, size, MPOL_BIND, first.mask, MAXNODE, 0) != 0)

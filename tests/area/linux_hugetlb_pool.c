@@ -80,6 +80,22 @@ int main(void)
 		CHECK_EQ(aml_bitmap_nset(&h.nodes), 1);
 	}
 	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+	/* More than the pool holds: AML_ENOMEM, nothing left mapped. */
+	aml_errno = 0;
+	CHECK(aml_area_mmap(area, (size_t)(read_long(FREE_PATH) + 1) * 2 * MIB,
+			    NULL) == NULL);
+	CHECK_EQ(aml_errno, AML_ENOMEM);
+	{
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+
+		CHECK(f != NULL);
+		CHECK(aml_area_fprintf(f, "", area) > 0);
+		fclose(f);
+		CHECK(strstr(out, "hugetlb 2048 kB") != NULL);
+		free(out);
+	}
 	aml_area_linux_destroy(&area);
 	return 0;
 }

@@ -209,7 +209,7 @@ static void check_interleave_huge(const struct aml_bitmap *mask)
 	for (int u = 0; u < HUGE_UNITS; u++)
 		printf(" %d", unit_node[u]);
 	printf("\n");
-	/* With one node, every unit is on it. */
+	/* Some units huge, some not (memory was short): the checker alone. */
 	if (huge == HUGE_UNITS)
 		CHECK(round_robin(unit_node, HUGE_UNITS, mask));
 	else if (huge == 0)

@@ -36,6 +36,7 @@ if [ "$AML_VM_TOPOLOGY" = vmhmat ]; then
 	end hmat_sysfs $?
 fi
 
+cd /tmp
 while read -r t; do
 	begin "$t"
 	timeout $TEST_TIMEOUT "/tests/$t" </dev/null

@@ -3,22 +3,27 @@
 #
 #   vm-kernel.sh CACHE [KERNEL]
 #
-# With KERNEL (a bzImage), link it there. Otherwise fetch, once, Debian's
-# linux-image-6.1.*-amd64 package (the one linux-image-amd64 depends on, or
-# the newest 6.1 one) with apt-get download and extract only its
-# /boot/vmlinuz-*; the package itself is not installed.
-# Exit status: 0 when CACHE/vmlinuz is ready; 77 when it cannot be had.
+# With KERNEL (a bzImage, used in its place), only check that it exists.
+# Otherwise fetch, once, Debian's linux-image-6.1.*-amd64 package (the one
+# linux-image-amd64 depends on, or the newest 6.1 one) with apt-get
+# download and extract only its /boot/vmlinuz-*; nothing is installed.
+# Exit status: 0 when the kernel is ready; 77 when it cannot be had.
 set -u
 
-skip() { echo "vm-kernel: skipped: $*" >&2; exit 77; }
+# The reason is kept for vm-run.sh to repeat.
+skip() {
+	echo "vm-kernel: skipped: $*" >&2
+	echo "$*" >"$CACHE/unavailable" 2>/dev/null
+	exit 77
+}
 
 [ $# -ge 1 ] || { echo "usage: $0 CACHE [KERNEL]" >&2; exit 1; }
 CACHE=$1 KERNEL=${2:-}
 mkdir -p "$CACHE" || skip "cannot create $CACHE"
+rm -f "$CACHE/unavailable"
 
 if [ -n "$KERNEL" ]; then
 	[ -s "$KERNEL" ] || skip "AML_VM_KERNEL=$KERNEL does not exist"
-	ln -sf "$(realpath "$KERNEL")" "$CACHE/vmlinuz"
 	echo "vm-kernel: using $KERNEL"
 	exit 0
 fi

@@ -36,7 +36,8 @@ command -v "$QEMU" >/dev/null ||
 [ -x "$BUSYBOX" ] && ! ldd "$BUSYBOX" >/dev/null 2>&1 ||
 	skip "no static busybox at $BUSYBOX (Debian: apt-get install busybox-static)"
 [ -s "$KERNEL" ] ||
-	skip "no kernel at '$KERNEL' (see the vm_kernel test's output)"
+	skip "no kernel at $KERNEL: $(cat "$(dirname "$KERNEL")/unavailable" 2>/dev/null ||
+		echo "see the vm_kernel test")"
 command -v cpio >/dev/null || skip "cpio not found (Debian: apt-get install cpio)"
 
 # Memory of node i: NODE_MEM[i]; CPUs: NODE_CPU[i] ("" for none).
@@ -136,7 +137,7 @@ split_console() {
 	tr -d '\r' <"$OUTDIR/console.log" | awk -v dir="$OUTDIR" '
 		match($0, /@@AML-VM BEGIN [^ ]+/) {
 			name = substr($0, RSTART + 15, RLENGTH - 15)
-			out = dir "/" name ".out"; printf "" > out; next
+			out = dir "/" name ".out"; printf "" > out; blank = 0; next
 		}
 		match($0, /@@AML-VM END [^ ]+ [0-9]+/) {
 			split(substr($0, RSTART, RLENGTH), f, " ")
@@ -145,7 +146,9 @@ split_console() {
 			print f[4] > (dir "/" f[3] ".status")
 			close(dir "/" f[3] ".status"); close(out); out = ""; next
 		}
-		out != "" { print > out }'
+		# Blank lines wait: the guest ends its output with one.
+		out != "" && $0 == "" { blank++; next }
+		out != "" { for (; blank > 0; blank--) print "" > out; print > out }'
 }
 
 build_initramfs "$@"
@@ -163,7 +166,9 @@ timeout "$VM_TIMEOUT" "$QEMU" -accel tcg -nographic -no-reboot -net none \
 	</dev/null >"$OUTDIR/console.log" 2>&1
 rc=$?
 echo "vm-run: $TOPOLOGY: qemu exited $rc after $(($(date +%s) - start)) s"
+[ $rc -eq 124 ] && echo "vm-run: $TOPOLOGY: killed after AML_VM_TIMEOUT=$VM_TIMEOUT s" >&2
 split_console
+rm -f "$OUTDIR/initramfs.cpio"
 [ -s "$OUTDIR/topology.out" ] && cat "$OUTDIR/topology.out"
 
 missing=0

@@ -24,6 +24,10 @@
  * page is 512 pages, all on one node. The first page of a range is the page
  * holding `ptr`; see aml_linux_npages().
  *
+ * These live apart from `<aml/area/linux.h>` because they need no area:
+ * they serve any memory, and any area's memory (the Linux area's
+ * aml_area_linux_check_binding() and aml_area_linux_migrate() use them).
+ *
  * Thread safety: every function is safe; pages that other threads touch
  * or move meanwhile may be seen in either state.
  */
@@ -97,6 +101,8 @@ size_t aml_linux_npages(const void *ptr, size_t size);
 /**
  * The node of every page of `[ptr, ptr + size)` (move_pages(2) with no
  * target nodes, batched).
+ * @param ptr: start of the range.
+ * @param size: bytes, > 0.
  * @param[out] status: an array of aml_linux_npages(ptr, size) ints;
  *        receives each page's node, ::AML_LINUX_PAGE_UNPLACED for a page
  *        not placed, or another negated errno from the kernel.
@@ -112,6 +118,8 @@ int aml_linux_query_pages(const void *ptr, size_t size, int *status,
 /**
  * Summarise where the pages of `[ptr, ptr + size)` are, and the policy in
  * force there.
+ * @param ptr: start of the range.
+ * @param size: bytes, > 0.
  * @param flags: 0 or ::AML_LINUX_INSPECT_POPULATE.
  * @param[out] placement: receives the summary.
  * @return as aml_linux_query_pages(); -AML_EINVAL also for a NULL
@@ -129,6 +137,8 @@ int aml_linux_inspect(const void *ptr, size_t size, int flags,
  * `0000....` for a half-touched buffer bound to node 0. A range longer than
  * `len - 1` pages is truncated: its first pages, then `...` (the buffer
  * then ends with `...`); see aml_linux_placement_fprintf() for totals.
+ * @param ptr: start of the range.
+ * @param size: bytes, > 0.
  * @param[out] buf: receives the map, NUL-terminated.
  * @param len: bytes in `buf`, >= 5.
  * @return the number of pages drawn; -AML_EINVAL for a NULL `ptr` or `buf`,
@@ -165,6 +175,10 @@ const char *aml_linux_policy_name(int mode);
  * not placed are left so (the kernel skips them). This sets no policy: the
  * range's future pages follow the policy in force (see
  * aml_area_linux_migrate() for moving to an area's placement).
+ * @param ptr: start of the range.
+ * @param size: bytes, > 0.
+ * @param nodes: target nodes, used in turn.
+ * @param nnodes: entries in `nodes`, > 0.
  * @param[out] moved: if not NULL, receives the number of placed pages that
  *        changed node.
  * @param[out] failed: if not NULL, receives the number of placed pages that

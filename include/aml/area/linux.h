@@ -73,7 +73,7 @@ enum aml_area_linux_policy {
 
 /**
  * Area flag: every mapping is returned populated, with each page already
- * placed by the area's policy (see ::aml_area_linux_populate).
+ * placed by the area's policy (see aml_linux_populate()).
  */
 #define AML_AREA_LINUX_FLAG_POPULATE (1UL << 0)
 /**
@@ -124,12 +124,13 @@ struct aml_area_linux_attr {
 	 * /proc/sys/vm/max_map_count. Only with
 	 * ::AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE. `weights[n]` (1-255)
 	 * is read for each node `n` of the nodemask; the array is copied.
+	 * Inspection reports such ranges as MPOL_BIND, one node per run;
+	 * aml_area_linux_check_binding() checks every page against its unit.
 	 */
 	const unsigned char *weights;
 	/** Bytes of one weight unit, a multiple of the page size; 0: 2 MiB. */
 	size_t weight_unit;
 };
-
 
 /** Private data of a Linux area; opaque. */
 struct aml_area_linux_data;
@@ -186,14 +187,18 @@ int aml_area_linux_create(struct aml_area **area,
 
 /**
  * Create a Linux area with extra attributes: population, huge pages,
- * weights of its own. As aml_area_linux_create() for the other arguments;
- * `attr` NULL is the same as aml_area_linux_create().
+ * weights of its own.
+ * @param[out] area: receives the new area; NULL after any failure.
+ * @param nodemask: as aml_area_linux_create().
+ * @param policy: as aml_area_linux_create().
+ * @param attr: the attributes, copied; NULL is the same as
+ *        aml_area_linux_create().
  * @return as aml_area_linux_create(), and:
  * - -AML_EINVAL: unknown flags; both THP and HUGETLB; a `weight_unit` that
  *   is not a multiple of the page size; `weights` without the
  *   weighted-interleave policy, or a weight of 0 for a node of the mask;
  * - -AML_ENOTSUP: HUGETLB with a page size this system does not have
- *   (no /sys/kernel/mm/hugepages/hugepages-<size>kB), or THP on a system
+ *   (no /sys/kernel/mm/hugepages/hugepages-`SIZE`kB), or THP on a system
  *   without transparent huge pages; the weighted-interleave policy without
  *   `weights` on a kernel older than 6.9.
  * Thread safety: safe.
@@ -230,12 +235,21 @@ int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  * madvise(MADV_POPULATE_WRITE), or MADV_POPULATE_READ when `writable` is 0,
  * (Linux 5.14+); on an older kernel (EINVAL), `nthreads` threads read, or
  * write back unchanged, one byte per page. Data is never changed.
- * Which way is used is decided once per process.
+ * Which way is used is decided once per process (AML_LINUX_POPULATE=touch
+ * in the environment forces the fallback, for testing).
+ * @param ptr: start of the range, rounded down to a page.
+ * @param size: bytes, > 0.
+ * @param writable: nonzero to populate for writing (the mapping must be
+ *        writable), 0 for reading.
  * @param nthreads: threads of the fallback; 0 for one per online CPU
  *        (at most 64).
- * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0;
- * -AML_ENOMEM if memory ran out (or the policy's nodes are full);
- * -AML_FAILURE otherwise (errno says why, e.g. EFAULT: not mapped).
+ * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0, or a
+ * range the kernel cannot populate (VM_IO, VM_PFNMAP mappings);
+ * -AML_ENOMEM if memory ran out or part of the range is not mapped;
+ * -AML_FAILURE otherwise, errno saying why (EFAULT: a page would raise
+ * SIGBUS, e.g. no free huge page, or a write to a read-only mapping).
+ * The fallback cannot report errors: a fault it cannot serve raises
+ * SIGSEGV or SIGBUS, as the first write would.
  * Thread safety: safe; the fallback must not race with writers of the
  * range (it writes back what it read).
  */
@@ -255,6 +269,8 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
  * (population, huge pages) do not apply. Pages not yet placed are left so;
  * they follow the policy when touched. `ptr` is rounded down to a page.
  * @param area: a Linux area (its ops are ::aml_area_linux_ops).
+ * @param ptr: start of the buffer.
+ * @param size: bytes, > 0.
  * @param[out] moved: if not NULL, receives the number of pages that changed
  *        node.
  * @param[out] failed: if not NULL, receives the number of placed pages that
