@@ -7,7 +7,9 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
-mount -t tmpfs tmp /tmp
+# The initramfs is writable already; a tmpfs here would hide a build tree
+# that lives under /tmp.
+mkdir -p /tmp
 export AML_VM_TOPOLOGY=@TOPOLOGY@
 export LD_LIBRARY_PATH=@LIBDIRS@
 export TMPDIR=/tmp
