@@ -19,6 +19,9 @@ struct aml_area_linux_data {
 	enum aml_area_linux_policy policy;
 	/* The MPOL_* mode given to mbind(2). */
 	int mode;
+	/* mbind(2)'s maxnode for `nodemask`: the kernel copies and checks
+	 * every word up to it, so pass no more than the mask needs. */
+	unsigned long maxnode;
 	/* AML_AREA_LINUX_FLAG_* */
 	unsigned long flags;
 	/* Hugetlbfs page size and its MAP_HUGE_* bits, with FLAG_HUGETLB. */
@@ -29,6 +32,12 @@ struct aml_area_linux_data {
 	size_t weight_unit;
 	unsigned char weights[AML_BITMAP_MAX];
 };
+
+/* maxnode naming nodes up to `last`: the kernel reads maxnode - 1 bits. */
+static unsigned long linux_maxnode(int last)
+{
+	return last < 0 ? 2 : (unsigned long)last + 2;
+}
 
 struct linux_policy {
 	const char *name;
@@ -282,6 +291,7 @@ int aml_area_linux_create_attr(struct aml_area **area,
 	aml_bitmap_copy(&data->nodemask, nodemask ? nodemask : &allowed);
 	data->policy = policy;
 	data->mode = linux_policies[policy].mode;
+	data->maxnode = linux_maxnode(aml_bitmap_last(&data->nodemask));
 	err = attr ? linux_set_attr(data, attr) : AML_SUCCESS;
 	if (err != AML_SUCCESS) {
 		free(ret);
@@ -358,7 +368,7 @@ static int linux_bind_weights(const struct aml_area_linux_data *data,
 		aml_bitmap_zero(&one);
 		aml_bitmap_set(&one, (unsigned int)node);
 		if (mbind((void *)a, run_end - a, MPOL_BIND, one.mask,
-			  LINUX_MAXNODE, flags) != 0)
+			  linux_maxnode(node), flags) != 0)
 			return -aml_linux_errno_to_aml(errno);
 		a = run_end;
 	}
@@ -380,7 +390,7 @@ static int linux_bind(const struct aml_area_linux_data *data,
 		ret = mbind(ptr, size, MPOL_LOCAL, NULL, 0, flags);
 	else
 		ret = mbind(ptr, size, data->mode, data->nodemask.mask,
-			    LINUX_MAXNODE, flags);
+			    data->maxnode, flags);
 	return ret == 0 ? AML_SUCCESS : -aml_linux_errno_to_aml(errno);
 }
 
