@@ -29,6 +29,7 @@ run "Tutorial 0: is a buffer interleaved? (raw mmap + mbind)" "$t/tutorial_0_isI
 run "Tutorial 1: the Linux area, default and interleaved" "$t/tutorial_1_aml_area_linux"
 run "Tutorial 2: a custom area that interleaves page by page" "$t/tutorial_2_custom_interleave_area"
 run "Tutorial 3: the CUDA area" "$t/tutorial_3_aml_area_cuda"
-run "Interleaved buffer, page by page" "$build/examples/example_page_map"
+run "Where an interleaved buffer's pages are, and moving them" "$build/examples/example_linux_placement"
+run "Newer kernel policies, huge pages" "$build/examples/example_linux_policies"
 run "Memories of this machine (hwloc)" "$build/examples/example_hwloc_memories"
 echo "Demo done."
