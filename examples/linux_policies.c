@@ -132,7 +132,8 @@ static int plain_memory(void)
 	const size_t size = MIB;
 	size_t npages, moved, failed;
 	int *status, node, err;
-	char *buf = malloc(size);
+	/* calloc: GCC takes a const pointer argument for a read of the memory. */
+	char *buf = calloc(1, size);
 
 	if (buf == NULL)
 		return 1;
