@@ -50,31 +50,90 @@ int aml_linux_page_status(int status)
 	return status == -EFAULT ? AML_LINUX_PAGE_UNPLACED : status;
 }
 
+/* Status of `n` pages from `addr` with move_pages(2), a batch at a time. */
+static int query_move_pages(uintptr_t addr, size_t n, int *status)
+{
+	const size_t psize = aml_linux_page_size();
+
+	for (size_t done = 0; done < n;) {
+		void *pages[LINUX_QUERY_PAGES];
+		unsigned long k = 0;
+
+		for (; done + k < n && k < LINUX_QUERY_PAGES; k++)
+			pages[k] = (void *)(addr + (done + k) * psize);
+		if (move_pages(0, k, pages, NULL, status + done, 0) != 0)
+			return -aml_linux_errno_to_aml(errno);
+		for (unsigned long i = 0; i < k; i++)
+			status[done + i] = aml_linux_page_status(status[done + i]);
+		done += k;
+	}
+	return AML_SUCCESS;
+}
+
+/* Where the pages are: pagemap when it can tell, else move_pages(2). */
+struct page_query {
+	int fd; /* pagemap, or -1 */
+	size_t chunk;
+	uint64_t *entries;
+	int *status;
+	int small[LINUX_QUERY_PAGES];
+};
+
+static void page_query_open(struct page_query *q, size_t npages)
+{
+	q->fd = aml_linux_pagemap_open(npages);
+	q->chunk = LINUX_QUERY_PAGES;
+	q->status = q->small;
+	q->entries = NULL;
+	if (q->fd < 0)
+		return;
+	q->chunk = npages < LINUX_PAGEMAP_CHUNK ? npages : LINUX_PAGEMAP_CHUNK;
+	q->entries = malloc(q->chunk * (sizeof(*q->entries) + sizeof(int)));
+	if (q->entries == NULL) {
+		close(q->fd);
+		q->fd = -1;
+		q->chunk = LINUX_QUERY_PAGES;
+		return;
+	}
+	q->status = (int *)(q->entries + q->chunk);
+}
+
+static void page_query_close(struct page_query *q)
+{
+	if (q->fd >= 0)
+		close(q->fd);
+	free(q->entries);
+}
+
+static int page_query(struct page_query *q, uintptr_t addr, size_t n)
+{
+	if (q->fd >= 0 &&
+	    aml_linux_pagemap_nodes(q->fd, addr, n, q->entries, q->status))
+		return AML_SUCCESS;
+	return query_move_pages(addr, n, q->status);
+}
+
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg)
 {
 	const size_t psize = aml_linux_page_size();
-	const uintptr_t end = (uintptr_t)ptr + size;
 	uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
+	size_t left = aml_linux_npages(ptr, size);
+	struct page_query q;
+	int err = AML_SUCCESS;
 
-	while (a < end) {
-		void *pages[LINUX_QUERY_PAGES];
-		int status[LINUX_QUERY_PAGES];
-		unsigned long n = 0;
+	page_query_open(&q, left);
+	while (left > 0 && err == AML_SUCCESS) {
+		const size_t n = left < q.chunk ? left : q.chunk;
 
-		for (; a < end && n < LINUX_QUERY_PAGES; a += psize)
-			pages[n++] = (void *)a;
-		if (move_pages(0, n, pages, NULL, status, 0) != 0)
-			return -aml_linux_errno_to_aml(errno);
-		for (unsigned long i = 0; i < n; i++) {
-			int ret = fn(arg, (uintptr_t)pages[i],
-				     aml_linux_page_status(status[i]));
-
-			if (ret != 0)
-				return ret;
-		}
+		err = page_query(&q, a, n);
+		for (size_t i = 0; i < n && err == AML_SUCCESS; i++)
+			err = fn(arg, a + i * psize, q.status[i]);
+		a += n * psize;
+		left -= n;
 	}
-	return AML_SUCCESS;
+	page_query_close(&q);
+	return err;
 }
 
 /* Populate for an inspection: writable if the mapping lets us. */
