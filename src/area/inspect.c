@@ -1,5 +1,6 @@
 #include "aml/area/linux-inspect.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "area/linux-internal.h"
@@ -105,35 +106,111 @@ static void page_query_close(struct page_query *q)
 	free(q->entries);
 }
 
-static int page_query(struct page_query *q, uintptr_t addr, size_t n)
+/* The status of `n` pages (at most q->chunk) from `addr`. */
+static int page_query(struct page_query *q, uintptr_t addr, size_t n,
+		      int *status)
 {
 	if (q->fd >= 0 &&
-	    aml_linux_pagemap_nodes(q->fd, addr, n, q->entries, q->status))
+	    aml_linux_pagemap_nodes(q->fd, addr, n, q->entries, status))
 		return AML_SUCCESS;
-	return query_move_pages(addr, n, q->status);
+	return query_move_pages(addr, n, status);
+}
+
+/* Call `fn` on each of `npages` pages from `addr`, a chunk at a time. */
+static int pages_walk(uintptr_t addr, size_t npages, aml_linux_page_fn fn,
+		      void *arg)
+{
+	const size_t psize = aml_linux_page_size();
+	struct page_query q;
+	int err = AML_SUCCESS;
+
+	page_query_open(&q, npages);
+	while (npages > 0 && err == AML_SUCCESS) {
+		const size_t n = npages < q.chunk ? npages : q.chunk;
+
+		err = page_query(&q, addr, n, q.status);
+		for (size_t i = 0; i < n && err == AML_SUCCESS; i++)
+			err = fn(arg, addr + i * psize, q.status[i]);
+		addr += n * psize;
+		npages -= n;
+	}
+	page_query_close(&q);
+	return err;
+}
+
+/* The second half of a large range, queried by another thread meanwhile. */
+struct half_query {
+	uintptr_t addr;
+	size_t npages;
+	int *status;
+	int err;
+};
+
+static void *half_query_run(void *arg)
+{
+	const size_t psize = aml_linux_page_size();
+	struct half_query *h = arg;
+	struct page_query q;
+
+	page_query_open(&q, h->npages);
+	h->err = AML_SUCCESS;
+	for (size_t done = 0; done < h->npages && h->err == AML_SUCCESS;) {
+		const size_t left = h->npages - done;
+		const size_t n = left < q.chunk ? left : q.chunk;
+
+		h->err = page_query(&q, h->addr + done * psize, n,
+				    h->status + done);
+		done += n;
+	}
+	page_query_close(&q);
+	return NULL;
+}
+
+/*
+ * Reading the page tables of a large range is most of the cost: a second
+ * thread reads the second half while this one walks the first. Returns 1
+ * if it could not start (then walk the whole range alone).
+ */
+static int pages_walk_halves(uintptr_t addr, size_t npages,
+			     aml_linux_page_fn fn, void *arg)
+{
+	const size_t psize = aml_linux_page_size(), first = npages / 2;
+	struct half_query h = {.addr = addr + first * psize,
+			       .npages = npages - first};
+	pthread_t thread;
+	int err;
+
+	h.status = malloc(h.npages * sizeof(*h.status));
+	if (h.status == NULL)
+		return 1;
+	if (pthread_create(&thread, NULL, half_query_run, &h) != 0) {
+		free(h.status);
+		return 1;
+	}
+	err = pages_walk(addr, first, fn, arg);
+	pthread_join(thread, NULL);
+	if (err == AML_SUCCESS)
+		err = h.err;
+	for (size_t i = 0; i < h.npages && err == AML_SUCCESS; i++)
+		err = fn(arg, h.addr + i * psize, h.status[i]);
+	free(h.status);
+	return err;
 }
 
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg)
 {
 	const size_t psize = aml_linux_page_size();
-	uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
-	size_t left = aml_linux_npages(ptr, size);
-	struct page_query q;
-	int err = AML_SUCCESS;
+	const uintptr_t a = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
+	const size_t npages = aml_linux_npages(ptr, size);
+	int err;
 
-	page_query_open(&q, left);
-	while (left > 0 && err == AML_SUCCESS) {
-		const size_t n = left < q.chunk ? left : q.chunk;
-
-		err = page_query(&q, a, n);
-		for (size_t i = 0; i < n && err == AML_SUCCESS; i++)
-			err = fn(arg, a + i * psize, q.status[i]);
-		a += n * psize;
-		left -= n;
+	if (npages >= LINUX_PAGEMAP_THREAD_MIN && aml_linux_pagemap_usable()) {
+		err = pages_walk_halves(a, npages, fn, arg);
+		if (err != 1)
+			return err;
 	}
-	page_query_close(&q);
-	return err;
+	return pages_walk(a, npages, fn, arg);
 }
 
 /* Populate for an inspection: writable if the mapping lets us. */

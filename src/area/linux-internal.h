@@ -51,8 +51,13 @@ int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 
 /* Pages read per pread(2) of /proc/self/pagemap, and the fewest pages
  * worth opening it for (below, move_pages(2) is as fast). */
-#define LINUX_PAGEMAP_CHUNK 4096
+#define LINUX_PAGEMAP_CHUNK 16384
 #define LINUX_PAGEMAP_MIN 32
+/* From this many pages, two threads read the pagemap, a half each. */
+#define LINUX_PAGEMAP_THREAD_MIN ((size_t)1 << 14)
+
+/* Whether the pagemap can give nodes at all (see below). */
+int aml_linux_pagemap_usable(void);
 
 /*
  * A descriptor of /proc/self/pagemap for a query of `npages` pages, or -1

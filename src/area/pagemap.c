@@ -228,12 +228,15 @@ static void pagemap_init(void)
 	}
 }
 
+int aml_linux_pagemap_usable(void)
+{
+	pthread_once(&pm_once, pagemap_init);
+	return pm.usable;
+}
+
 int aml_linux_pagemap_open(size_t npages)
 {
-	if (npages < LINUX_PAGEMAP_MIN)
-		return -1;
-	pthread_once(&pm_once, pagemap_init);
-	if (!pm.usable)
+	if (npages < LINUX_PAGEMAP_MIN || !aml_linux_pagemap_usable())
 		return -1;
 	/* Per call: a descriptor kept open would read the parent's pages
 	 * in a forked child, or another file once the program closed it. */
