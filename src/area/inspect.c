@@ -168,33 +168,33 @@ static void *half_query_run(void *arg)
 
 /*
  * Reading the page tables of a large range is most of the cost: a second
- * thread reads the second half while this one walks the first. Returns 1
- * if it could not start (then walk the whole range alone).
+ * thread reads the second half while this one walks the first. Returns 0
+ * with the walk's result in `*err`; -1 if it could not start (then walk
+ * the whole range alone).
  */
 static int pages_walk_halves(uintptr_t addr, size_t npages,
-			     aml_linux_page_fn fn, void *arg)
+			     aml_linux_page_fn fn, void *arg, int *err)
 {
 	const size_t psize = aml_linux_page_size(), first = npages / 2;
 	struct half_query h = {.addr = addr + first * psize,
 			       .npages = npages - first};
 	pthread_t thread;
-	int err;
 
 	h.status = malloc(h.npages * sizeof(*h.status));
 	if (h.status == NULL)
-		return 1;
+		return -1;
 	if (pthread_create(&thread, NULL, half_query_run, &h) != 0) {
 		free(h.status);
-		return 1;
+		return -1;
 	}
-	err = pages_walk(addr, first, fn, arg);
+	*err = pages_walk(addr, first, fn, arg);
 	pthread_join(thread, NULL);
-	if (err == AML_SUCCESS)
-		err = h.err;
-	for (size_t i = 0; i < h.npages && err == AML_SUCCESS; i++)
-		err = fn(arg, h.addr + i * psize, h.status[i]);
+	if (*err == AML_SUCCESS)
+		*err = h.err;
+	for (size_t i = 0; i < h.npages && *err == AML_SUCCESS; i++)
+		*err = fn(arg, h.addr + i * psize, h.status[i]);
 	free(h.status);
-	return err;
+	return 0;
 }
 
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
@@ -205,11 +205,9 @@ int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 	const size_t npages = aml_linux_npages(ptr, size);
 	int err;
 
-	if (npages >= LINUX_PAGEMAP_THREAD_MIN && aml_linux_pagemap_usable()) {
-		err = pages_walk_halves(a, npages, fn, arg);
-		if (err != 1)
-			return err;
-	}
+	if (npages >= LINUX_PAGEMAP_THREAD_MIN && aml_linux_pagemap_usable() &&
+	    pages_walk_halves(a, npages, fn, arg, &err) == 0)
+		return err;
 	return pages_walk(a, npages, fn, arg);
 }
 

@@ -165,10 +165,16 @@ static void test_large_range(void)
 {
 	const size_t size = 72 * MIB;
 	char *buf = map_aligned(size, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char map[16];
 
 	set_policy(buf, size, MPOL_INTERLEAVE, 0, nnodes);
+
 	touch_mixed(buf, size);
 	CHECK(compare("large", buf, size) > 0);
+	/* A walk stopped early: only the first pages drawn. */
+	CHECK_EQ(aml_linux_page_map(buf, size, map, sizeof(map)), 12);
+	CHECK_EQ(map[2], '.');
+	CHECK_EQ(strcmp(map + 12, "..."), 0);
 	CHECK(munmap(buf, size) == 0);
 }
 
