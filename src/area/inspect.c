@@ -64,8 +64,11 @@ static int query_move_pages(uintptr_t addr, size_t n, int *status)
 			pages[k] = (void *)(addr + (done + k) * psize);
 		if (move_pages(0, k, pages, NULL, status + done, 0) != 0)
 			return -aml_linux_errno_to_aml(errno);
-		for (unsigned long i = 0; i < k; i++)
-			status[done + i] = aml_linux_page_status(status[done + i]);
+		for (unsigned long i = 0; i < k; i++) {
+			int *st = &status[done + i];
+
+			*st = aml_linux_page_status(*st);
+		}
 		done += k;
 	}
 	return AML_SUCCESS;

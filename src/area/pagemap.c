@@ -15,7 +15,7 @@
 
 /* Bits of a pagemap entry (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT ((uint64_t)1 << 63)
-#define PM_FILE ((uint64_t)1 << 61)		/* file page or shared anon */
+#define PM_FILE ((uint64_t)1 << 61)	 /* file page or shared anon */
 #define PM_EXCLUSIVE ((uint64_t)1 << 56) /* mapped by this process only */
 #define PM_PFN_MASK (((uint64_t)1 << 55) - 1)
 
@@ -44,8 +44,7 @@ static pthread_once_t pm_once = PTHREAD_ONCE_INIT;
 static int pagemap_entries(int fd, uintptr_t addr, size_t n, uint64_t *e)
 {
 	const size_t len = n * sizeof(*e);
-	const off_t off =
-		(off_t)(addr / aml_linux_page_size() * sizeof(*e));
+	const off_t off = (off_t)(addr / aml_linux_page_size() * sizeof(*e));
 
 	return pread(fd, e, len, off) == (ssize_t)len ? 0 : -1;
 }

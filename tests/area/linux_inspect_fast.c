@@ -107,8 +107,8 @@ static void test_policies(void)
 		const int each = mode == MPOL_BIND || mode == MPOL_PREFERRED;
 
 		for (int k = 0; k < (each ? nnodes : 1); k++) {
-			char *buf = map_aligned(size,
-						MAP_PRIVATE | MAP_ANONYMOUS, -1);
+			const int flags = MAP_PRIVATE | MAP_ANONYMOUS;
+			char *buf = map_aligned(size, flags, -1);
 			char what[64];
 
 			snprintf(what, sizeof(what), "mode %d node %d", mode,
