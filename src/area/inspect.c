@@ -1,6 +1,7 @@
 #include "aml/area/linux-inspect.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "area/linux-internal.h"
@@ -200,6 +201,17 @@ static int pages_walk_halves(uintptr_t addr, size_t npages,
 	return 0;
 }
 
+/* Whether this thread may run on more than one CPU: a second thread could
+ * then run beside it. */
+static int pages_can_split(void)
+{
+	cpu_set_t cpus;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0)
+		return 0;
+	return CPU_COUNT(&cpus) > 1;
+}
+
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg)
 {
@@ -209,7 +221,7 @@ int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 	int err;
 
 	if (npages >= LINUX_PAGEMAP_THREAD_MIN && aml_linux_pagemap_usable() &&
-	    pages_walk_halves(a, npages, fn, arg, &err) == 0)
+	    pages_can_split() && pages_walk_halves(a, npages, fn, arg, &err) == 0)
 		return err;
 	return pages_walk(a, npages, fn, arg);
 }

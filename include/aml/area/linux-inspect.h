@@ -20,8 +20,10 @@
  * - `/proc` and those sysfs files are there;
  * - the environment variable `AML_LINUX_INSPECT` is not `move_pages`
  *   (read once, at the first query), which forces move_pages(2).
- * The pagemap is read a chunk of pages at a time (from 16384 pages, by two
- * threads, a half of the range each); a chunk holding any page whose node
+ * The pagemap is read a chunk of pages at a time (from 16384 pages, when
+ * the calling thread may run on several CPUs, by two threads, a half of the
+ * range each: a second thread is started for the call); a chunk holding
+ * any page whose node
  * is not certain is asked of move_pages(2) instead: a PFN hidden, in no
  * known memory block, or in a block of several nodes (blocks can straddle
  * nodes, as in emulated topologies); a page neither anonymous to this
