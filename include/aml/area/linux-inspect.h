@@ -23,21 +23,20 @@
  * The pagemap is read a chunk of pages at a time (from 16384 pages, when
  * the calling thread may run on several CPUs, by two threads, a half of the
  * range each: a second thread is started for the call); a chunk holding
- * any page whose node
- * is not certain is asked of move_pages(2) instead: a PFN hidden, in no
- * known memory block, or in a block of several nodes (blocks can straddle
- * nodes, as in emulated topologies); a page neither anonymous to this
- * process alone nor of a file (shared with a parent or child after
- * fork(2), merged by KSM, or mapped by a driver). So results are those of
- * move_pages(2), page for page, with these precisions: a page swapped out
- * is ::AML_LINUX_PAGE_UNPLACED (move_pages(2) says so too); the shared
+ * any page whose node is not certain is asked of move_pages(2) instead: a
+ * PFN hidden, in no known memory block, or in a block of several nodes
+ * (blocks can straddle nodes, as in emulated topologies); a page neither
+ * anonymous to this process alone nor of a file (shared with a parent or
+ * child after fork(2), merged by KSM, or mapped by a driver). So results
+ * are those of move_pages(2), page for page. In particular: a page swapped
+ * out is ::AML_LINUX_PAGE_UNPLACED (move_pages(2) says so too); the shared
  * zero page and the huge zero page (pages only read) are
- * ::AML_LINUX_PAGE_UNPLACED, as move_pages(2) says; the huge zero page is
- * recognised only if transparent huge pages were enabled at the first
- * query (a process that never saw it then may report pages mapping it,
- * mapped later, as placed: the node of that page). The first query also
- * maps 2 MiB of address space, backed by nothing but the huge zero page,
- * kept for the process's life so that this page keeps its frame.
+ * ::AML_LINUX_PAGE_UNPLACED, as move_pages(2) says. Limitation: the huge
+ * zero page is recognised only if the kernel gave it at the first query
+ * (transparent huge pages enabled, `use_zero_page` set); otherwise pages
+ * mapping it later may be reported placed, on that page's node. The first
+ * query also maps 2 MiB of address space, backed only by the huge zero
+ * page and kept for the process's life, so that this page keeps its frame.
  *
  * @code
  * struct aml_linux_placement p;
