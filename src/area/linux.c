@@ -644,7 +644,7 @@ struct linux_page_check {
 	int first;       /* lowest node of the mask */
 	struct linux_cycle small, huge;
 	int ok;
-	/* The range checked; the query covers whole PMD units around it. */
+	/* The range checked; the query may cover whole PMD units around it. */
 	uintptr_t range_start, range_end;
 	/* Pages of the PMD unit being gathered. */
 	uintptr_t *unit_addr;
@@ -724,10 +724,83 @@ static int linux_check_collect(void *arg, uintptr_t addr, int status)
 				c->unit_pages);
 }
 
+/* Check each page alone: no cycle tells huge pages from base pages. */
+static int linux_check_each(void *arg, uintptr_t addr, int status)
+{
+	struct linux_page_check *c = arg;
+
+	linux_check_page(c, addr, status, 0);
+	return c->ok ? 0 : 1;
+}
+
+/*
+ * Check the pages [s, e) of one PMD unit, which the range covers in part.
+ * Pages there on different nodes (or not placed) are no huge page; only
+ * when they share one node do the unit's other pages tell.
+ */
+static int linux_check_partial(struct linux_page_check *c, uintptr_t s,
+			       uintptr_t e)
+{
+	const uintptr_t unit = s & ~(uintptr_t)(LINUX_PMD_SIZE - 1);
+	size_t n;
+	int ret, one_node = 1;
+
+	c->unit_n = 0;
+	ret = aml_linux_pages_foreach((void *)s, e - s, linux_check_collect,
+				      c);
+	if (ret != 0)
+		return ret;
+	n = c->unit_n;
+	for (size_t i = 0; i < n; i++)
+		if (c->unit_status[i] < 0 ||
+		    c->unit_status[i] != c->unit_status[0])
+			one_node = 0;
+	if (one_node) {
+		/* The whole unit: checked once its last page is in. */
+		c->unit_n = 0;
+		return aml_linux_pages_foreach((void *)unit, LINUX_PMD_SIZE,
+					       linux_check_collect, c);
+	}
+	c->unit_n = 0;
+	return linux_check_unit(c, c->unit_addr, c->unit_status, n);
+}
+
+/*
+ * Check [range_start, range_end) by PMD units, where interleave cycles
+ * differ for huge and base pages: whole units at once, and a partial unit
+ * at either end as linux_check_partial() says.
+ */
+static int linux_check_units(struct linux_page_check *c)
+{
+	const uintptr_t mask = ~(uintptr_t)(LINUX_PMD_SIZE - 1);
+	const uintptr_t e = c->range_end;
+	uintptr_t a = c->range_start;
+	int ret = 0;
+
+	while (a < e && ret == 0) {
+		const uintptr_t unit_end = (a & mask) + LINUX_PMD_SIZE;
+		uintptr_t b;
+
+		if ((a & ~mask) == 0 && unit_end <= e) {
+			b = e & mask;
+			c->unit_n = 0;
+			ret = aml_linux_pages_foreach((void *)a, b - a,
+						      linux_check_collect, c);
+		} else {
+			b = unit_end < e ? unit_end : e;
+			ret = linux_check_partial(c, a, b);
+		}
+		a = b;
+	}
+	return ret;
+}
+
 /* The pattern of interleave (weights 1) or weighted interleave. */
 static int *linux_cycle_pattern(const struct aml_area_linux_data *data,
 				size_t *period)
 {
+	const int first = aml_bitmap_first(&data->nodemask);
+	const int last = aml_bitmap_last(&data->nodemask);
 	unsigned char w[AML_BITMAP_MAX];
 	size_t n = 0;
 	int *pattern;
@@ -737,13 +810,13 @@ static int *linux_cycle_pattern(const struct aml_area_linux_data *data,
 	    aml_area_linux_weights(w, AML_BITMAP_MAX) < 0)
 		return NULL;
 	*period = 0;
-	for (int i = 0; i < AML_BITMAP_MAX; i++)
+	for (int i = first; i <= last; i++)
 		if (aml_bitmap_isset(&data->nodemask, (unsigned int)i) == 1)
 			*period += w[i] ? w[i] : 1;
 	pattern = malloc(*period * sizeof(*pattern));
 	if (pattern == NULL)
 		return NULL;
-	for (int i = 0; i < AML_BITMAP_MAX; i++)
+	for (int i = first; i <= last; i++)
 		if (aml_bitmap_isset(&data->nodemask, (unsigned int)i) == 1)
 			for (int k = 0; k < (w[i] ? w[i] : 1); k++)
 				pattern[n++] = i;
@@ -776,7 +849,6 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 {
 	const size_t psize = aml_linux_page_size();
 	struct linux_page_check c = {0};
-	uintptr_t qstart, qend;
 	int ret;
 
 	if (area_data == NULL || ptr == NULL || size == 0)
@@ -795,19 +867,19 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	c.ok = 1;
 	c.range_start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
 	c.range_end = (uintptr_t)ptr + size;
-	/* Whole PMD units: pages outside the range only say whether a unit
-	 * is a huge page; unmapped ones just report -EFAULT. */
-	qstart = c.range_start & ~(uintptr_t)(LINUX_PMD_SIZE - 1);
-	qend = (c.range_end + LINUX_PMD_SIZE - 1) &
-	       ~(uintptr_t)(LINUX_PMD_SIZE - 1);
 	c.unit_pages = psize < LINUX_PMD_SIZE ? LINUX_PMD_SIZE / psize : 1;
 	c.unit_addr = malloc(c.unit_pages * sizeof(*c.unit_addr));
 	c.unit_status = malloc(c.unit_pages * sizeof(*c.unit_status));
-	ret = c.unit_addr && c.unit_status ? linux_cycle_init(&c)
-					   : -AML_ENOMEM;
-	if (ret == AML_SUCCESS)
-		ret = aml_linux_pages_foreach((void *)qstart, qend - qstart,
-					      linux_check_collect, &c);
+	ret = c.unit_addr && c.unit_status ? AML_SUCCESS : -AML_ENOMEM;
+	/* A cycle over one node, or seen on one page, cannot fail: then
+	 * neither huge pages nor whole PMD units matter. */
+	if (ret == AML_SUCCESS && aml_bitmap_nset(&area_data->nodemask) > 1 &&
+	    aml_linux_npages(ptr, size) > 1)
+		ret = linux_cycle_init(&c);
+	if (ret == AML_SUCCESS && c.small.pattern != NULL)
+		ret = linux_check_units(&c);
+	else if (ret == AML_SUCCESS)
+		ret = aml_linux_pages_foreach(ptr, size, linux_check_each, &c);
 	if (ret >= 0)
 		ret = c.ok;
 	else if (ret != -AML_ENOMEM)

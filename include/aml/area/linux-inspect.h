@@ -9,6 +9,35 @@
  * unless asked (::AML_LINUX_INSPECT_POPULATE): a page not yet placed is
  * reported as such, with ::AML_LINUX_PAGE_UNPLACED.
  *
+ * Fast path. move_pages(2) costs tens of nanoseconds a page; reading the
+ * page frame numbers (PFN) of a range from `/proc/self/pagemap` costs a
+ * few, and a PFN tells the node through the memory blocks of sysfs
+ * (`/sys/devices/system/memory/block_size_bytes` and the links
+ * `/sys/devices/system/node/nodeN/memoryM`, read once per process). Queries
+ * of 32 pages or more take that path when:
+ * - the process may see PFNs (CAP_SYS_ADMIN, as root; otherwise the kernel
+ *   hides them and every query uses move_pages(2));
+ * - `/proc` and those sysfs files are there;
+ * - the environment variable `AML_LINUX_INSPECT` is not `move_pages`
+ *   (read once, at the first query), which forces move_pages(2).
+ * The pagemap is read a chunk of pages at a time (from 16384 pages, when
+ * the calling thread may run on several CPUs, by two threads, a half of the
+ * range each: a second thread is started for the call); a chunk holding
+ * any page whose node is not certain is asked of move_pages(2) instead: a
+ * PFN hidden, in no known memory block, or in a block of several nodes
+ * (blocks can straddle nodes, as in emulated topologies); a page neither
+ * anonymous to this process alone nor of a file (shared with a parent or
+ * child after fork(2), merged by KSM, or mapped by a driver). So results
+ * are those of move_pages(2), page for page. In particular: a page swapped
+ * out is ::AML_LINUX_PAGE_UNPLACED (move_pages(2) says so too); the shared
+ * zero page and the huge zero page (pages only read) are
+ * ::AML_LINUX_PAGE_UNPLACED, as move_pages(2) says. Limitation: the huge
+ * zero page is recognised only if the kernel gave it at the first query
+ * (transparent huge pages enabled, `use_zero_page` set); otherwise pages
+ * mapping it later may be reported placed, on that page's node. The first
+ * query also maps 2 MiB of address space, backed only by the huge zero
+ * page and kept for the process's life, so that this page keeps its frame.
+ *
  * @code
  * struct aml_linux_placement p;
  * aml_linux_inspect(buf, size, 0, &p);
@@ -100,7 +129,8 @@ size_t aml_linux_npages(const void *ptr, size_t size);
 
 /**
  * The node of every page of `[ptr, ptr + size)` (move_pages(2) with no
- * target nodes, batched).
+ * target nodes, batched, or the pagemap fast path described above, which
+ * gives the same result).
  * @param ptr: start of the range.
  * @param size: bytes, > 0.
  * @param[out] status: an array of aml_linux_npages(ptr, size) ints;

@@ -362,7 +362,11 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data,
  * units; for weighted interleave, in runs following the system's weights,
  * or for an area with weights of its own, `ptr` being the start of the
  * mapping, exactly per unit). Pages not yet touched are not faulted in.
- * Uses aml_linux_query_pages().
+ * Uses aml_linux_query_pages() (and its pagemap fast path). To tell a
+ * transparent huge page from base pages on one node, an interleave over
+ * several nodes also reads the rest of a PMD unit the range covers in part,
+ * when the range's pages there are all on one node; other placements only
+ * read the range.
  * @return 1 if it matches; 0 if not; -AML_EINVAL for a NULL argument or
  * `size` 0; -AML_FAILURE if the kernel could not be queried.
  * Thread safety: safe.
