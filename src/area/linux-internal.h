@@ -49,4 +49,13 @@ typedef int (*aml_linux_page_fn)(void *arg, uintptr_t addr, int status);
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg);
 
+/*
+ * aml_linux_populate() without its policy query: `nthreads` 0 picks a
+ * count by the range's size and the calling thread's CPUs even when the
+ * policy places pages by the faulting CPU. For callers that know the
+ * policy (the Linux area) and have chosen 1 where it matters.
+ */
+int aml_linux_populate_run(void *ptr, size_t size, int writable,
+			   unsigned int nthreads);
+
 #endif /* AML_AREA_LINUX_INTERNAL_H */
