@@ -159,7 +159,8 @@ static unsigned int populate_nthreads(size_t len, unsigned int nthreads)
 			return 1;
 		nthreads = populate_ncpus();
 		if (nthreads > len / POPULATE_MIN_PER_THREAD)
-			nthreads = (unsigned int)(len / POPULATE_MIN_PER_THREAD);
+			nthreads =
+				(unsigned int)(len / POPULATE_MIN_PER_THREAD);
 	}
 	if (nthreads > POPULATE_MAX_THREADS)
 		nthreads = POPULATE_MAX_THREADS;
@@ -186,7 +187,8 @@ static void populate_split(struct populate_job *j, unsigned int nthreads)
 	piece = (piece + POPULATE_ALIGN - 1) & ~(POPULATE_ALIGN - 1);
 	if (piece == 0)
 		piece = POPULATE_ALIGN;
-	j->base = (char *)((uintptr_t)j->start & ~(uintptr_t)(POPULATE_ALIGN - 1));
+	j->base = (char *)((uintptr_t)j->start &
+			   ~(uintptr_t)(POPULATE_ALIGN - 1));
 	j->piece = piece;
 	j->npieces = ((size_t)(j->end - j->base) + piece - 1) / piece;
 }
