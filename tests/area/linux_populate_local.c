@@ -1,5 +1,6 @@
 /* Population keeps first-touch placement: with the default and local
- * policies a page goes to the node of the CPU that faults it, so an
+ * policies a page goes to the node of the CPU that faults it (with bind
+ * and preferred-many over several nodes, to the nearest of them), so an
  * automatic thread count must populate from the calling thread only.
  * Needs CPUs on two nodes (the emulated NUMA guests); runs once with
  * madvise(2) and once with the touching fallback. */
@@ -56,8 +57,9 @@ static int only_node(const char *buf)
 	return -1;
 }
 
-/* The node an area's populated mapping, then aml_linux_populate() with
- * automatic threads, put all pages on (-1: spread). */
+/* The node an area's populated mapping, then one populated by
+ * aml_linux_populate() with automatic threads, put all pages on (-1:
+ * spread). */
 static int populated_node(enum aml_area_linux_policy policy)
 {
 	struct aml_area_linux_attr attr = {
@@ -73,19 +75,23 @@ static int populated_node(enum aml_area_linux_policy policy)
 	CHECK_EQ(aml_area_munmap(area, buf, BIG), 0);
 	aml_area_linux_destroy(&area);
 
-	buf = mmap(NULL, BIG, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(buf != MAP_FAILED);
+	CHECK_EQ(aml_area_linux_create(&area, NULL, policy), 0);
+	buf = aml_area_mmap(area, BIG, NULL);
+	CHECK(buf != NULL);
 	CHECK_EQ(aml_linux_populate(buf, BIG, 1, 0), 0);
 	again = only_node(buf);
-	munmap(buf, BIG);
+	CHECK_EQ(aml_area_munmap(area, buf, BIG), 0);
+	aml_area_linux_destroy(&area);
 	return node == again ? node : -1;
 }
 
 static void run(const int *cpus, const int *nodes, int n)
 {
+	/* Over every node, bind and preferred-many take the nearest. */
 	const enum aml_area_linux_policy local[] = {
-		AML_AREA_LINUX_POLICY_DEFAULT, AML_AREA_LINUX_POLICY_LOCAL};
+		AML_AREA_LINUX_POLICY_DEFAULT, AML_AREA_LINUX_POLICY_LOCAL,
+		AML_AREA_LINUX_POLICY_BIND,
+		AML_AREA_LINUX_POLICY_PREFERRED_MANY};
 	cpu_set_t all;
 
 	CHECK_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
