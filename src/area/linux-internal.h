@@ -75,4 +75,13 @@ int aml_linux_pagemap_open(size_t npages);
 int aml_linux_pagemap_nodes(int fd, uintptr_t addr, size_t n, uint64_t *buf,
 			    int *status);
 
+/*
+ * aml_linux_populate() without its policy query: `nthreads` 0 picks a
+ * count by the range's size and the calling thread's CPUs even when the
+ * policy places pages by the faulting CPU. For callers that know the
+ * policy (the Linux area) and have chosen 1 where it matters.
+ */
+int aml_linux_populate_run(void *ptr, size_t size, int writable,
+			   unsigned int nthreads);
+
 #endif /* AML_AREA_LINUX_INTERNAL_H */

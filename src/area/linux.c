@@ -446,6 +446,29 @@ static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 	return (void *)start;
 }
 
+/*
+ * Threads that populate the area's mappings: the attribute, else 0
+ * (automatic) where the policy alone places each page, and 1 where the
+ * faulting CPU does (first touch, or the nearest of several nodes), so
+ * that pages land where the caller's own touch would put them.
+ */
+static unsigned int linux_populate_threads(const struct aml_area_linux_data *d)
+{
+	if (d->populate_threads != 0 || d->weight_unit != 0)
+		return d->populate_threads;
+	switch (d->mode) {
+	case MPOL_INTERLEAVE:
+	case MPOL_WEIGHTED_INTERLEAVE:
+	case MPOL_PREFERRED:
+		return 0;
+	case MPOL_BIND:
+	case MPOL_PREFERRED_MANY:
+		return aml_bitmap_nset(&d->nodemask) == 1 ? 0 : 1;
+	default: /* MPOL_DEFAULT follows the calling thread's policy */
+		return 1;
+	}
+}
+
 /* Huge pages, policy, population, after mmap(2). */
 static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
 			 size_t size, int prot, int populate, int hugetlb)
@@ -458,8 +481,8 @@ static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
 	err = linux_bind(data, (uintptr_t)ptr, ptr, size, 0);
 	if (err != AML_SUCCESS || !populate || !(prot & PROT_READ))
 		return err;
-	err = aml_linux_populate(ptr, size, (prot & PROT_WRITE) != 0,
-				 data->populate_threads);
+	err = aml_linux_populate_run(ptr, size, (prot & PROT_WRITE) != 0,
+				     linux_populate_threads(data));
 	/* EFAULT: a fault would raise SIGBUS, e.g. no huge page left on the
 	 * policy's nodes. */
 	if (err == -AML_FAILURE && errno == EFAULT && hugetlb)

@@ -104,8 +104,15 @@ struct aml_area_linux_attr {
 	 */
 	size_t hugetlb_page_size;
 	/**
-	 * Threads that touch pages when the kernel cannot populate a mapping
-	 * itself (before Linux 5.14); 0 for one per online CPU, at most 64.
+	 * Threads that populate mappings (with ::AML_AREA_LINUX_FLAG_POPULATE
+	 * or MAP_POPULATE), as aml_linux_populate()'s `nthreads`. 0: automatic
+	 * where the area's policy alone places each page (interleave,
+	 * weighted interleave, preferred, bind or preferred-many on one
+	 * node, weights of the area's own), and the calling thread alone
+	 * where the faulting CPU does (default, local, bind or preferred-many
+	 * over several nodes: see aml_linux_populate()), so that pages land
+	 * where the caller's first touch would put them. A count given here
+	 * is used as is, whatever the policy.
 	 */
 	unsigned int populate_threads;
 	/**
@@ -233,23 +240,48 @@ int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  * policy in force on the range (call it after mbind(2), not before: that is
  * why MAP_POPULATE at mmap(2) time ignores an area's policy). Uses
  * madvise(MADV_POPULATE_WRITE), or MADV_POPULATE_READ when `writable` is 0,
- * (Linux 5.14+); on an older kernel (EINVAL), `nthreads` threads read, or
- * write back unchanged, one byte per page. Data is never changed.
+ * (Linux 5.14+); on an older kernel (EINVAL), threads read, or write back
+ * unchanged, one byte per page. Data is never changed.
  * Which way is used is decided once per process (AML_LINUX_POPULATE=touch
  * in the environment forces the fallback, for testing).
+ *
+ * Several threads (the calling one included) split large ranges: the
+ * kernel's work per page (zeroing, accounting, page table updates) then
+ * runs on several CPUs. Each thread takes in turn pieces aligned to 2 MiB,
+ * so that no transparent huge page is faulted by two threads.
+ *
+ * Where a page lands may depend on the CPU that faults it: with the
+ * default and local policies (first touch) it goes to that CPU's node,
+ * and with bind or preferred-many over several nodes to the one of them
+ * nearest that CPU (other policies place by address alone). Threads run
+ * where the calling thread may run (they inherit its affinity and its
+ * policy), so they may fault from other nodes than the caller's.
  * @param ptr: start of the range, rounded down to a page.
  * @param size: bytes, > 0.
  * @param writable: nonzero to populate for writing (the mapping must be
  *        writable), 0 for reading.
- * @param nthreads: threads of the fallback; 0 for one per online CPU
- *        (at most 64).
+ * @param nthreads: threads to use, at most 64 and one per 2 MiB; or 0 for
+ *        automatic: ranges under 16 MiB stay with the calling thread (a
+ *        thread costs more than it saves there), larger ones get one thread
+ *        per 8 MiB, at most one per CPU the calling thread may run on
+ *        (sched_getaffinity(2)). Automatic also stays with the calling
+ *        thread alone when the policy in force at the first or the last
+ *        page of the range (get_mempolicy(2) with MPOL_F_ADDR; without a
+ *        policy of the mapping's own, the calling thread's policy) places
+ *        by the faulting CPU, as above, so that the pages land where the
+ *        caller's own touch would put them. Policies in between are not
+ *        checked: for a range over mappings of different policies, pass
+ *        1 or a count. A count other than 0 is used whatever the policy.
  * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0, or a
- * range the kernel cannot populate (VM_IO, VM_PFNMAP mappings);
+ * range the kernel cannot populate (VM_IO, VM_PFNMAP mappings; a
+ * PROT_NONE mapping, or a read-only one with `writable`);
  * -AML_ENOMEM if memory ran out or part of the range is not mapped;
  * -AML_FAILURE otherwise, errno saying why (EFAULT: a page would raise
- * SIGBUS, e.g. no free huge page, or a write to a read-only mapping).
- * The fallback cannot report errors: a fault it cannot serve raises
- * SIGSEGV or SIGBUS, as the first write would.
+ * SIGBUS, e.g. no free huge page). With several threads, the first failure
+ * is returned (and its errno); the others stop at their next piece, and
+ * all have ended when the call returns. Pages populated before a failure
+ * stay populated. The fallback cannot report errors: a fault it cannot
+ * serve raises SIGSEGV or SIGBUS, as the first write would.
  * Thread safety: safe; the fallback must not race with writers of the
  * range (it writes back what it read).
  */
@@ -307,7 +339,9 @@ void aml_area_linux_destroy(struct aml_area **area);
  * ::AML_AREA_LINUX_FLAG_POPULATE) means "populate after binding": the
  * mapping is made without MAP_POPULATE, bound, then populated with
  * aml_linux_populate(), so that every page is placed by the policy before
- * the call returns (a PROT_NONE mapping is not populated).
+ * the call returns (a PROT_NONE mapping is not populated). Threads: see
+ * aml_area_linux_attr::populate_threads (the area decides from its own
+ * policy, without asking the kernel).
  *
  * MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or MAP_HUGE_1GB of
  * <linux/mman.h>, or neither for the default size) maps hugetlbfs pages as
