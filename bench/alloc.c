@@ -297,17 +297,12 @@ int main(int argc, char **argv)
 		nsizes++;
 	}
 
-	printf("summary: median ratio over sizes vs raw:");
-	for (size_t c = 1; c < NCOMP; c++) {
-		double v[16];
+	{
+		const char *names[NCOMP];
 
-		for (size_t s = 0; s < nsizes; s++)
-			v[s] = ratio[c][s];
-		if (ratio[c][0] < 0)
-			printf(" %s n/a", competitors[c].name);
-		else
-			printf(" %s %.3fx", competitors[c].name,
-			       bench_median(v, nsizes));
+		for (size_t c = 0; c < NCOMP; c++)
+			names[c] = competitors[c].name;
+		bench_print_medians("raw", names, ratio, NCOMP, nsizes);
 	}
 	printf("; aml worst %.3fx (target <= 1.05x: %s)\n", worst,
 	       worst <= 1.05 ? "met" : "MISSED");

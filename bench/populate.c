@@ -244,14 +244,12 @@ int main(int argc, char **argv)
 		nsizes++;
 	}
 
-	printf("summary: median ratio over sizes vs touch:");
-	for (size_t c = 1; c < NCOMP; c++) {
-		double v[16];
+	{
+		const char *names[NCOMP];
 
-		for (size_t s = 0; s < nsizes; s++)
-			v[s] = ratio[c][s];
-		printf(" %s %.3fx", competitors[c].name,
-		       bench_median(v, nsizes));
+		for (size_t c = 0; c < NCOMP; c++)
+			names[c] = competitors[c].name;
+		bench_print_medians("touch", names, ratio, NCOMP, nsizes);
 	}
 	printf("\n");
 	if (nsizes > 0) {
