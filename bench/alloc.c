@@ -297,13 +297,8 @@ int main(int argc, char **argv)
 		nsizes++;
 	}
 
-	{
-		const char *names[NCOMP];
-
-		for (size_t c = 0; c < NCOMP; c++)
-			names[c] = competitors[c].name;
-		bench_print_medians("raw", names, ratio, NCOMP, nsizes);
-	}
+	bench_print_medians("raw", &competitors[0].name, sizeof(competitors[0]),
+			    ratio, NCOMP, nsizes);
 	printf("; aml worst %.3fx (target <= 1.05x: %s)\n", worst,
 	       worst <= 1.05 ? "met" : "MISSED");
 

@@ -274,18 +274,21 @@ const char *bench_verdict(int verified)
 	return verified ? "ok" : "WRONG";
 }
 
-void bench_print_medians(const char *ref, const char *const *names,
-			 double (*ratio)[16], size_t ncomp, size_t nsizes)
+void bench_print_medians(const char *ref, const char *const *name0,
+			 size_t stride, double (*ratio)[16], size_t ncomp,
+			 size_t nsizes)
 {
 	printf("summary: median ratio over sizes vs %s:", ref);
 	for (size_t c = 1; c < ncomp; c++) {
+		const char *name = *(const char *const *)((const char *)name0 +
+							   c * stride);
 		double v[16];
 
 		for (size_t s = 0; s < nsizes; s++)
 			v[s] = ratio[c][s];
 		if (nsizes > 0 && ratio[c][0] < 0)
-			printf(" %s n/a", names[c]);
+			printf(" %s n/a", name);
 		else
-			printf(" %s %.3fx", names[c], bench_median(v, nsizes));
+			printf(" %s %.3fx", name, bench_median(v, nsizes));
 	}
 }

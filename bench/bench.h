@@ -28,9 +28,12 @@ double bench_median(double *v, size_t n);
 
 /* Print "summary: median ratio over sizes vs REF: name r.rrrx ..." for
  * competitors 1..ncomp-1: the median over `nsizes` sizes of each row of
- * `ratio` (16 sizes at most); a negative first ratio prints "n/a". */
-void bench_print_medians(const char *ref, const char *const *names,
-			 double (*ratio)[16], size_t ncomp, size_t nsizes);
+ * `ratio` (16 sizes at most); a negative first ratio prints "n/a". Names
+ * are read from an array of structs: `name0` is the first one's name
+ * field, `stride` the size of a struct. */
+void bench_print_medians(const char *ref, const char *const *name0,
+			 size_t stride, double (*ratio)[16], size_t ncomp,
+			 size_t nsizes);
 
 /* The measured sizes, 4 KiB to 1 GiB by powers of 16. */
 extern const size_t bench_sizes[];
