@@ -130,7 +130,8 @@ int aml_area_munmap(const struct aml_area *area, void *ptr, size_t size);
  * taken as ""). An area without an fprintf operation prints one generic
  * line.
  * @return the number of characters written; -AML_EINVAL if `stream` or
- * `area` is NULL; -AML_FAILURE if writing failed.
+ * `area` is NULL; -AML_FAILURE if writing failed; otherwise the
+ * implementation's result.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
 int aml_area_fprintf(FILE *stream, const char *prefix,

@@ -382,7 +382,8 @@ int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
  * The fprintf operation of Linux areas: prints the policy and the nodes,
  * for instance `linux area: policy interleave, nodes 0-3`.
  * @return the number of characters written; -AML_EINVAL if `area_data` or
- * `stream` is NULL; -AML_FAILURE if writing failed.
+ * `stream` is NULL; -AML_ENOMEM if the node list could not be formatted
+ * (memory short); -AML_FAILURE if writing failed.
  * Thread safety: safe.
  */
 int aml_area_linux_fprintf(const struct aml_area_data *area_data,
