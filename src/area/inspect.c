@@ -36,6 +36,18 @@ int aml_linux_errno_to_aml(int err)
 	}
 }
 
+int aml_linux_mems_allowed(struct aml_bitmap *allowed)
+{
+	aml_bitmap_zero(allowed);
+	if (get_mempolicy(NULL, allowed->mask, LINUX_MAXNODE, NULL,
+			  MPOL_F_MEMS_ALLOWED) == 0)
+		return AML_SUCCESS;
+	/* A kernel without NUMA has one node, 0. */
+	if (errno == ENOSYS)
+		return aml_bitmap_set(allowed, 0);
+	return -aml_linux_errno_to_aml(errno);
+}
+
 size_t aml_linux_npages(const void *ptr, size_t size)
 {
 	const size_t psize = aml_linux_page_size();
@@ -473,11 +485,10 @@ out:
 static int move_check_nodes(const int *nodes, size_t nnodes)
 {
 	struct aml_bitmap allowed;
+	const int err = aml_linux_mems_allowed(&allowed);
 
-	aml_bitmap_zero(&allowed);
-	if (get_mempolicy(NULL, allowed.mask, LINUX_MAXNODE, NULL,
-			  MPOL_F_MEMS_ALLOWED) != 0)
-		return -aml_linux_errno_to_aml(errno);
+	if (err != AML_SUCCESS)
+		return err;
 	for (size_t i = 0; i < nnodes; i++)
 		if (nodes[i] < 0 ||
 		    aml_bitmap_isset(&allowed, (unsigned int)nodes[i]) != 1)

@@ -45,6 +45,9 @@ int aml_linux_page_status(int status);
  * move_pages(2) (node, or negated errno), a batch at a time. `fn` returns
  * 0 to go on, anything else to stop and have that returned.
  */
+/* Nodes this process may allocate on (its cpuset's mems_allowed). */
+int aml_linux_mems_allowed(struct aml_bitmap *allowed);
+
 typedef int (*aml_linux_page_fn)(void *arg, uintptr_t addr, int status);
 int aml_linux_pages_foreach(const void *ptr, size_t size, aml_linux_page_fn fn,
 			    void *arg);

@@ -74,19 +74,6 @@ struct aml_area aml_area_linux = {
 	.data = (struct aml_area_data *)&linux_default_data,
 };
 
-/* Nodes this process may allocate on (its cpuset's mems_allowed). */
-static int linux_mems_allowed(struct aml_bitmap *allowed)
-{
-	aml_bitmap_zero(allowed);
-	if (get_mempolicy(NULL, allowed->mask, LINUX_MAXNODE, NULL,
-			  MPOL_F_MEMS_ALLOWED) == 0)
-		return AML_SUCCESS;
-	/* A kernel without NUMA has one node, 0. */
-	if (errno == ENOSYS)
-		return aml_bitmap_set(allowed, 0);
-	return -aml_linux_errno_to_aml(errno);
-}
-
 static int linux_is_subset(const struct aml_bitmap *a,
 			   const struct aml_bitmap *b)
 {
@@ -109,7 +96,7 @@ static void linux_probe(void)
 
 	for (unsigned int i = 0; i <= AML_AREA_LINUX_POLICY_INTERLEAVE; i++)
 		linux_supported |= 1U << i;
-	if (linux_mems_allowed(&allowed) != AML_SUCCESS)
+	if (aml_linux_mems_allowed(&allowed) != AML_SUCCESS)
 		return;
 	aml_bitmap_zero(&first);
 	aml_bitmap_set(&first, (unsigned int)aml_bitmap_first(&allowed));
@@ -273,7 +260,7 @@ int aml_area_linux_create_attr(struct aml_area **area,
 		return -AML_EINVAL;
 	if (nodemask != NULL && aml_bitmap_iszero(nodemask))
 		return -AML_EINVAL;
-	err = linux_mems_allowed(&allowed);
+	err = aml_linux_mems_allowed(&allowed);
 	if (err != AML_SUCCESS)
 		return err;
 	if (nodemask != NULL && !linux_is_subset(nodemask, &allowed))
