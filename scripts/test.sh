@@ -6,6 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
 
+bash "$root/scripts/deps.sh"
+
 echo "== build 1/2: -Wall -Wextra -Werror"
 cmake -S "$root" -B "$root/build/test" -DAML_WERROR=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo
