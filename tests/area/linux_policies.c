@@ -178,6 +178,39 @@ static int weighted_node(const int *nodes, const unsigned char *w,
 	return nodes[k];
 }
 
+/* A populated mapping of the area in base pages, near `hint`. */
+static char *map_base_pages(struct aml_area *area, void *hint, size_t size)
+{
+	struct aml_area_linux_mmap_options opts = {
+		hint, MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE, -1,
+		0};
+	char *buf;
+
+	buf = aml_area_mmap(area, size, (struct aml_area_mmap_options *)&opts);
+
+	CHECK(buf != NULL);
+	CHECK_EQ(madvise(buf, size, MADV_NOHUGEPAGE), 0);
+	memset(buf, 1, size);
+	return buf;
+}
+
+/* The phase from which `status` follows the weighted pattern, or
+ * SIZE_MAX. */
+static size_t weighted_phase(const int *status, const int *nodes,
+			     const unsigned char *w, size_t total)
+{
+	for (size_t ph = 0; ph < total; ph++) {
+		int ok = 1;
+
+		for (int i = 0; i < NPAGES && ok; i++)
+			ok = status[i] ==
+			     weighted_node(nodes, w, total, ph + (size_t)i);
+		if (ok)
+			return ph;
+	}
+	return SIZE_MAX;
+}
+
 /* The system's weights for real, in a test guest only (the sysfs weights
  * are global): write 3, 1, 2, ... and check page by page, with
  * move_pages, that a weighted-interleave area follows them. */
@@ -192,7 +225,7 @@ static void test_weighted_sysfs(const struct aml_bitmap *all)
 	int status[NPAGES], target[NPAGES], count[AML_BITMAP_MAX] = {0};
 	size_t total = 0, phase = SIZE_MAX;
 	struct aml_area *area;
-	char *buf;
+	char *buf, *other;
 
 	if (!test_kernel_at_least(6, 9) || nn < 2 || geteuid() != 0 ||
 	    getenv("AML_VM_TOPOLOGY") == NULL) {
@@ -218,36 +251,35 @@ static void test_weighted_sysfs(const struct aml_bitmap *all)
 	for (int k = 0; k < nn; k++)
 		CHECK_EQ(got[nodes[k]], w[nodes[k]]);
 
-	CHECK_EQ(aml_area_linux_create(&area, all,
-				       AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE),
+	CHECK_EQ(aml_area_linux_create(
+		     &area, all, AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE),
 		 0);
-	buf = aml_area_mmap(area, size, NULL);
-	CHECK(buf != NULL);
-	CHECK_EQ(madvise(buf, size, MADV_NOHUGEPAGE), 0);
-	memset(buf, 1, size);
+	/* One period holds w[n] pages of node n; the pattern repeats from
+	 * one phase, which the kernel takes from the page's index in the
+	 * mapping (for anonymous memory, its virtual page number): checked on
+	 * a second mapping 64 MiB and one page further too. */
+	buf = map_base_pages(area, NULL, size);
+	other = map_base_pages(area, buf + (64 << 20) + psize, size);
+	for (int i = 0; i < NPAGES; i++)
+		pages[i] = other + (size_t)i * psize;
+	CHECK_EQ(move_pages(0, NPAGES, pages, NULL, status, 0), 0);
+	phase = weighted_phase(status, nodes, w, total);
+	printf("system weights: mapping at page %#zx, phase %zu\n",
+	       (uintptr_t)other / psize, phase);
+	CHECK_EQ(phase, ((uintptr_t)other / psize) % total);
+	CHECK_EQ(aml_area_munmap(area, other, size), 0);
 	for (int i = 0; i < NPAGES; i++)
 		pages[i] = buf + (size_t)i * psize;
 	CHECK_EQ(move_pages(0, NPAGES, pages, NULL, status, 0), 0);
-	/* One period holds w[n] pages of node n; the pattern repeats from
-	 * one phase, which the kernel takes from the page's index in the
-	 * mapping (for anonymous memory, its virtual page number). */
-	for (size_t ph = 0; ph < total && phase == SIZE_MAX; ph++) {
-		int ok = 1;
-
-		for (int i = 0; i < NPAGES && ok; i++)
-			ok = status[i] ==
-			     weighted_node(nodes, w, total, ph + (size_t)i);
-		if (ok)
-			phase = ph;
-	}
+	phase = weighted_phase(status, nodes, w, total);
 	for (int i = 0; i < (int)total; i++)
 		count[status[i]]++;
 	printf("system weights:");
 	for (int k = 0; k < nn; k++)
 		printf(" node%d %u: %d pages of the first %zu", nodes[k],
 		       w[nodes[k]], count[nodes[k]], total);
-	printf("; phase %zu, page number %% period %zu\n", phase,
-	       ((uintptr_t)buf / psize) % total);
+	printf("; mapping at page %#zx, phase %zu\n", (uintptr_t)buf / psize,
+	       phase);
 	printf("first pages:");
 	for (int i = 0; i < 2 * (int)total; i++)
 		printf(" %d", status[i]);
@@ -270,10 +302,7 @@ static void test_weighted_sysfs(const struct aml_bitmap *all)
 		snprintf(path, sizeof(path), WEIGHTS_DIR "/node%d", nodes[k]);
 		CHECK_EQ(sysfs_io(path, "1\n", 0, 1), 0);
 	}
-	buf = aml_area_mmap(area, size, NULL);
-	CHECK(buf != NULL);
-	CHECK_EQ(madvise(buf, size, MADV_NOHUGEPAGE), 0);
-	memset(buf, 1, size);
+	buf = map_base_pages(area, NULL, size);
 	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
 	for (int k = 0; k < nn; k++) {
 		char v[8];
