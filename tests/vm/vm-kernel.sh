@@ -41,10 +41,11 @@ command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
 tmp=$(mktemp -d "$CACHE/fetch.XXXXXX") || skip "cannot create a directory in $CACHE"
 trap 'rm -rf "$tmp"' EXIT
 
-APT=()
+APT=() VAR=AML_VM_KERNEL
 case "$SERIES" in
 6.1) ;;
 6.12)
+	VAR=AML_VM_KERNEL_612
 	APT_SOURCE="deb http://deb.debian.org/debian bookworm-backports main"
 	mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
 	echo "$APT_SOURCE" >"$tmp/sources.list"
@@ -53,7 +54,7 @@ case "$SERIES" in
 		-o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache")
 	apt-get "${APT[@]}" update >"$tmp/log" 2>&1 || {
 		cat "$tmp/log" >&2
-		skip "apt-get update of $APT_SOURCE failed (no network?); set the kernel's cache variable"
+		skip "apt-get update of $APT_SOURCE failed (no network?); set $VAR"
 	} ;;
 *) skip "unknown kernel series $SERIES (6.1, 6.12)" ;;
 esac
@@ -64,11 +65,11 @@ pkg=$(apt-cache "${APT[@]}" depends linux-image-amd64 2>/dev/null |
 	awk '/Depends: / {print $2}' | grep -E "$re" | head -n 1)
 [ -n "$pkg" ] || pkg=$(apt-cache "${APT[@]}" search --names-only "$re" 2>/dev/null |
 	awk '{print $1}' | sort -V | tail -n 1)
-[ -n "$pkg" ] || skip "no linux-image-$SERIES.*-amd64 package known to apt; set the kernel's cache variable"
+[ -n "$pkg" ] || skip "no linux-image-$SERIES.*-amd64 package known to apt (no network?); set $VAR"
 
 (cd "$tmp" && apt-get "${APT[@]}" download "$pkg") >"$tmp/log" 2>&1 || {
 	cat "$tmp/log" >&2
-	skip "apt-get download $pkg failed (no network?); set the kernel's cache variable"
+	skip "apt-get download $pkg failed (no network?); set $VAR"
 }
 # Only the kernel image is needed: skip the modules (hundreds of MB).
 dpkg-deb --fsys-tarfile "$tmp"/"$pkg"_*.deb |
