@@ -2,9 +2,13 @@
  * (6.9+), local. Supported exactly when the running kernel has them;
  * otherwise create says -AML_ENOTSUP. Weighted interleave follows its
  * weights: the system's, or the area's own. */
+#include <numaif.h>
+#include <unistd.h>
+
 #include "linux_test.h"
 
 #define NPAGES 512
+#define WEIGHTS_DIR "/sys/kernel/mm/mempolicy/weighted_interleave"
 
 static struct aml_area *create_or_enotsup(enum aml_area_linux_policy policy,
 					  int expected,
@@ -79,6 +83,9 @@ static void test_weighted_kernel(const struct aml_bitmap *all, int expected)
 	check_area(area, 6);
 	buf = aml_area_mmap(area, size, NULL);
 	CHECK(buf != NULL);
+	/* A transparent huge page lies on one node as a whole: count base
+	 * pages. */
+	CHECK_EQ(madvise(buf, size, MADV_NOHUGEPAGE), 0);
 	memset(buf, 1, size);
 	CHECK_EQ(aml_linux_inspect(buf, size, 0, &p), 0);
 	check_weighted_counts(&p, nodes, nn, w);
@@ -143,6 +150,179 @@ static void test_weighted_own(const struct aml_bitmap *all)
 	aml_area_linux_destroy(&area);
 }
 
+/* Read or write one small sysfs file; 0 on success. */
+static int sysfs_io(const char *path, char *buf, size_t len, int write)
+{
+	FILE *f = fopen(path, write ? "w" : "r");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	if (write)
+		ok = fputs(buf, f) >= 0;
+	else
+		ok = fgets(buf, (int)len, f) != NULL;
+	return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+/* Node of page i of a pattern of runs of w[nodes[k]] pages, in node
+ * order, of period `total`. */
+static int weighted_node(const int *nodes, const unsigned char *w,
+			 size_t total, size_t i)
+{
+	size_t t = i % total;
+	int k = 0;
+
+	while (t >= w[nodes[k]])
+		t -= w[nodes[k++]];
+	return nodes[k];
+}
+
+/* A populated mapping of the area in base pages, near `hint`. */
+static char *map_base_pages(struct aml_area *area, void *hint, size_t size)
+{
+	struct aml_area_linux_mmap_options opts = {
+		hint, MAP_PRIVATE | MAP_ANONYMOUS, PROT_READ | PROT_WRITE, -1,
+		0};
+	char *buf;
+
+	buf = aml_area_mmap(area, size, (struct aml_area_mmap_options *)&opts);
+
+	CHECK(buf != NULL);
+	CHECK_EQ(madvise(buf, size, MADV_NOHUGEPAGE), 0);
+	memset(buf, 1, size);
+	return buf;
+}
+
+/* The phase from which `status` follows the weighted pattern, or
+ * SIZE_MAX. */
+static size_t weighted_phase(const int *status, const int *nodes,
+			     const unsigned char *w, size_t total)
+{
+	for (size_t ph = 0; ph < total; ph++) {
+		int ok = 1;
+
+		for (int i = 0; i < NPAGES && ok; i++)
+			ok = status[i] ==
+			     weighted_node(nodes, w, total, ph + (size_t)i);
+		if (ok)
+			return ph;
+	}
+	return SIZE_MAX;
+}
+
+/* The system's weights for real, in a test guest only (the sysfs weights
+ * are global): write 3, 1, 2, ... and check page by page, with
+ * move_pages, that a weighted-interleave area follows them. */
+static void test_weighted_sysfs(const struct aml_bitmap *all)
+{
+	const size_t psize = test_page_size(), size = NPAGES * psize;
+	const unsigned char pick[3] = {3, 1, 2};
+	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
+	unsigned char w[AML_BITMAP_MAX] = {0}, got[AML_BITMAP_MAX];
+	char saved[AML_BITMAP_MAX][16], autosave[16] = "", path[128];
+	void *pages[NPAGES];
+	int status[NPAGES], target[NPAGES], count[AML_BITMAP_MAX] = {0};
+	size_t total = 0, phase = SIZE_MAX;
+	struct aml_area *area;
+	char *buf, *other;
+
+	if (!test_kernel_at_least(6, 9) || nn < 2 || geteuid() != 0 ||
+	    getenv("AML_VM_TOPOLOGY") == NULL) {
+		printf("system weights: not written (needs Linux 6.9+, 2+ "
+		       "nodes, root, a test guest)\n");
+		return;
+	}
+	/* Linux 6.16+: weights may follow the firmware's bandwidths ("auto");
+	 * writing a node's weight turns that off, restoring turns it on. */
+	if (sysfs_io(WEIGHTS_DIR "/auto", autosave, sizeof(autosave), 0))
+		autosave[0] = '\0';
+	for (int k = 0; k < nn; k++) {
+		char v[8];
+
+		w[nodes[k]] = pick[k % 3];
+		total += w[nodes[k]];
+		snprintf(path, sizeof(path), WEIGHTS_DIR "/node%d", nodes[k]);
+		CHECK_EQ(sysfs_io(path, saved[k], sizeof(saved[k]), 0), 0);
+		snprintf(v, sizeof(v), "%u\n", w[nodes[k]]);
+		CHECK_EQ(sysfs_io(path, v, 0, 1), 0);
+	}
+	CHECK(aml_area_linux_weights(got, AML_BITMAP_MAX) >= nn);
+	for (int k = 0; k < nn; k++)
+		CHECK_EQ(got[nodes[k]], w[nodes[k]]);
+
+	CHECK_EQ(aml_area_linux_create(
+		     &area, all, AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE),
+		 0);
+	/* One period holds w[n] pages of node n; the pattern repeats from
+	 * one phase, which the kernel takes from the page's index in the
+	 * mapping (for anonymous memory, its virtual page number): checked on
+	 * a second mapping 64 MiB and one page further too. */
+	buf = map_base_pages(area, NULL, size);
+	other = map_base_pages(area, buf + (64 << 20) + psize, size);
+	for (int i = 0; i < NPAGES; i++)
+		pages[i] = other + (size_t)i * psize;
+	CHECK_EQ(move_pages(0, NPAGES, pages, NULL, status, 0), 0);
+	phase = weighted_phase(status, nodes, w, total);
+	printf("system weights: mapping at page %#zx, phase %zu\n",
+	       (uintptr_t)other / psize, phase);
+	CHECK_EQ(phase, ((uintptr_t)other / psize) % total);
+	CHECK_EQ(aml_area_munmap(area, other, size), 0);
+	for (int i = 0; i < NPAGES; i++)
+		pages[i] = buf + (size_t)i * psize;
+	CHECK_EQ(move_pages(0, NPAGES, pages, NULL, status, 0), 0);
+	phase = weighted_phase(status, nodes, w, total);
+	for (int i = 0; i < (int)total; i++)
+		count[status[i]]++;
+	printf("system weights:");
+	for (int k = 0; k < nn; k++)
+		printf(" node%d %u: %d pages of the first %zu", nodes[k],
+		       w[nodes[k]], count[nodes[k]], total);
+	printf("; mapping at page %#zx, phase %zu\n", (uintptr_t)buf / psize,
+	       phase);
+	printf("first pages:");
+	for (int i = 0; i < 2 * (int)total; i++)
+		printf(" %d", status[i]);
+	printf("\n");
+	CHECK(phase != SIZE_MAX);
+	CHECK_EQ(phase, ((uintptr_t)buf / psize) % total);
+	for (int k = 0; k < nn; k++)
+		CHECK_EQ(count[nodes[k]], w[nodes[k]]);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
+
+	/* Placed otherwise: one page moved off its run. */
+	target[0] = status[0] == nodes[0] ? nodes[1] : nodes[0];
+	CHECK_EQ(move_pages(0, 1, pages, target, status, MPOL_MF_MOVE), 0);
+	CHECK_EQ(status[0], target[0]);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 0);
+	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+
+	/* Placed by other weights: all 1, then checked against 3, 1, 2. */
+	for (int k = 0; k < nn; k++) {
+		snprintf(path, sizeof(path), WEIGHTS_DIR "/node%d", nodes[k]);
+		CHECK_EQ(sysfs_io(path, "1\n", 0, 1), 0);
+	}
+	buf = map_base_pages(area, NULL, size);
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 1);
+	for (int k = 0; k < nn; k++) {
+		char v[8];
+
+		snprintf(path, sizeof(path), WEIGHTS_DIR "/node%d", nodes[k]);
+		snprintf(v, sizeof(v), "%u\n", w[nodes[k]]);
+		CHECK_EQ(sysfs_io(path, v, 0, 1), 0);
+	}
+	CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf, size), 0);
+	CHECK_EQ(aml_area_munmap(area, buf, size), 0);
+	aml_area_linux_destroy(&area);
+
+	for (int k = 0; k < nn; k++) {
+		snprintf(path, sizeof(path), WEIGHTS_DIR "/node%d", nodes[k]);
+		CHECK_EQ(sysfs_io(path, saved[k], 0, 1), 0);
+	}
+	if (autosave[0] != '\0')
+		CHECK_EQ(sysfs_io(WEIGHTS_DIR "/auto", autosave, 0, 1), 0);
+}
+
 int main(void)
 {
 	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
@@ -174,5 +354,6 @@ int main(void)
 
 	test_weighted_kernel(&all, weighted);
 	test_weighted_own(&all);
+	test_weighted_sysfs(&all);
 	return 0;
 }

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Provide the test guests' kernel as CACHE/vmlinuz.
 #
-#   vm-kernel.sh CACHE [KERNEL]
+#   vm-kernel.sh CACHE [KERNEL] [SERIES]
 #
 # With KERNEL (a bzImage, used in its place), only check that it exists.
-# Otherwise fetch, once, Debian's linux-image-6.1.*-amd64 package (the one
-# linux-image-amd64 depends on, or the newest 6.1 one) with apt-get
-# download and extract only its /boot/vmlinuz-*; nothing is installed.
+# Otherwise fetch, once, Debian's linux-image-SERIES.*-amd64 package
+# (SERIES 6.1 by default, from bookworm; 6.12 from bookworm-backports) with
+# apt-get download and extract only its /boot/vmlinuz-*; nothing is
+# installed. The package is the one linux-image-amd64 depends on, or the
+# newest of the series. For a series the system's apt sources lack
+# (6.12), apt reads a source list of its own (APT_SOURCE below) with
+# lists kept in CACHE; the system's apt state is left alone.
 # Exit status: 0 when the kernel is ready; 77 when it cannot be had.
 set -u
 
@@ -17,8 +21,8 @@ skip() {
 	exit 77
 }
 
-[ $# -ge 1 ] || { echo "usage: $0 CACHE [KERNEL]" >&2; exit 1; }
-CACHE=$1 KERNEL=${2:-}
+[ $# -ge 1 ] || { echo "usage: $0 CACHE [KERNEL] [SERIES]" >&2; exit 1; }
+CACHE=$1 KERNEL=${2:-} SERIES=${3:-6.1}
 mkdir -p "$CACHE" || skip "cannot create $CACHE"
 rm -f "$CACHE/unavailable"
 
@@ -34,17 +38,38 @@ fi
 
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
 	skip "no apt-get/dpkg-deb to fetch a kernel; set AML_VM_KERNEL to a bzImage"
-pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-6\.1[.0-9-]*-amd64$/ {print $2; exit}')
-[ -n "$pkg" ] || pkg=$(apt-cache search --names-only '^linux-image-6\.1\.[0-9]+-[0-9]+-amd64$' 2>/dev/null |
-	awk '{print $1}' | sort -V | tail -n 1)
-[ -n "$pkg" ] || skip "no linux-image-6.1.*-amd64 package known to apt; set AML_VM_KERNEL"
-
 tmp=$(mktemp -d "$CACHE/fetch.XXXXXX") || skip "cannot create a directory in $CACHE"
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get download "$pkg") >"$tmp/log" 2>&1 || {
+
+APT=() VAR=AML_VM_KERNEL
+case "$SERIES" in
+6.1) ;;
+6.12)
+	VAR=AML_VM_KERNEL_612
+	APT_SOURCE="deb http://deb.debian.org/debian bookworm-backports main"
+	mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
+	echo "$APT_SOURCE" >"$tmp/sources.list"
+	APT=(-o Dir::Etc::SourceList="$tmp/sources.list"
+		-o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$tmp/lists" -o Dir::Cache="$tmp/cache")
+	apt-get "${APT[@]}" update >"$tmp/log" 2>&1 || {
+		cat "$tmp/log" >&2
+		skip "apt-get update of $APT_SOURCE failed (no network?); set $VAR"
+	} ;;
+*) skip "unknown kernel series $SERIES (6.1, 6.12)" ;;
+esac
+# Release and ABI: 6.1.0-28 (bookworm), 6.12.95+deb12 (backports); not
+# -cloud or -rt.
+re="^linux-image-${SERIES//./\\.}\\.[0-9]+[-+][0-9a-z.]+-amd64\$"
+pkg=$(apt-cache "${APT[@]}" depends linux-image-amd64 2>/dev/null |
+	awk '/Depends: / {print $2}' | grep -E "$re" | head -n 1)
+[ -n "$pkg" ] || pkg=$(apt-cache "${APT[@]}" search --names-only "$re" 2>/dev/null |
+	awk '{print $1}' | sort -V | tail -n 1)
+[ -n "$pkg" ] || skip "no linux-image-$SERIES.*-amd64 package known to apt (no network?); set $VAR"
+
+(cd "$tmp" && apt-get "${APT[@]}" download "$pkg") >"$tmp/log" 2>&1 || {
 	cat "$tmp/log" >&2
-	skip "apt-get download $pkg failed (no network?); set AML_VM_KERNEL"
+	skip "apt-get download $pkg failed (no network?); set $VAR"
 }
 # Only the kernel image is needed: skip the modules (hundreds of MB).
 dpkg-deb --fsys-tarfile "$tmp"/"$pkg"_*.deb |

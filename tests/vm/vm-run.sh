@@ -3,7 +3,7 @@
 #
 #   vm-run.sh TOPOLOGY OUTDIR KERNEL TEST...
 #
-# TOPOLOGY is vm2, vm3, vm4 or vmhmat (see README.md); KERNEL a bzImage
+# TOPOLOGY is vm2, vm3, vm4, vmhmat or vm3k612 (see README.md); KERNEL a bzImage
 # (vm-kernel.sh fetches one); each TEST a program, run in the guest with
 # AML_VM_TOPOLOGY=TOPOLOGY. For each TEST, OUTDIR receives NAME.out (its
 # output) and NAME.status (its exit status); OUTDIR/console.log keeps the
@@ -43,10 +43,10 @@ command -v cpio >/dev/null || skip "cpio not found (Debian: apt-get install cpio
 # Memory of node i: NODE_MEM[i]; CPUs: NODE_CPU[i] ("" for none).
 case "$TOPOLOGY" in
 vm2) NODE_MEM=(256 256) NODE_CPU=(0 1) ;;
-vm3) NODE_MEM=(256 256 256) NODE_CPU=(0 1 2) ;;
+vm3 | vm3k612) NODE_MEM=(256 256 256) NODE_CPU=(0 1 2) ;;
 vm4) NODE_MEM=(256 256 256 256) NODE_CPU=(0 1 2 3) ;;
 vmhmat) NODE_MEM=(256 256 128 512) NODE_CPU=(0 1 "" "") ;;
-*) die "unknown topology $TOPOLOGY (vm2, vm3, vm4, vmhmat)" ;;
+*) die "unknown topology $TOPOLOGY (vm2, vm3, vm4, vmhmat, vm3k612)" ;;
 esac
 
 qemu_numa_args() {
