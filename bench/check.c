@@ -4,9 +4,7 @@
  * must also find the placement right: each prints its verdict. */
 #include <aml.h>
 #include <aml/area/linux.h>
-#ifdef BENCH_HAVE_INSPECT
 #include <aml/area/linux-inspect.h>
-#endif
 
 #include "bench.h"
 
@@ -41,7 +39,6 @@ static int aml_check(void *p, size_t size)
 		(struct aml_area_linux_data *)area->data, p, size);
 }
 
-#ifdef BENCH_HAVE_INSPECT
 /* AML's page query, then the same round-robin check as the floor. */
 static int aml_query(void *p, size_t size)
 {
@@ -63,7 +60,6 @@ out:
 	free(rr);
 	return ret;
 }
-#endif
 
 /* One get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR) call per page. Over more
  * than PER_PAGE_MAX pages, only the first PER_PAGE_MAX are queried (the
@@ -119,11 +115,7 @@ struct competitor {
 static const struct competitor competitors[] = {
 	{"floor", floor_check},
 	{"aml-check", aml_check},
-#ifdef BENCH_HAVE_INSPECT
 	{"aml-query", aml_query},
-#else
-	{"aml-query", NULL},
-#endif
 	{"per-page", per_page_check},
 #ifdef BENCH_HAVE_HWLOC
 	{"hwloc", hwloc_check},
@@ -235,18 +227,13 @@ int main(int argc, char **argv)
 	printf("# floor: one move_pages(2) query for all pages + a "
 	       "round-robin check, by hand\n"
 	       "# aml-check: aml_area_linux_check_binding(); aml-query: "
-	       "aml_linux_query_pages() + the same check%s\n"
+	       "aml_linux_query_pages() + the same check\n"
 	       "# per-page: one get_mempolicy(MPOL_F_NODE|MPOL_F_ADDR) per "
 	       "page; above %d pages, timed over the first %d and scaled\n"
 	       "# hwloc: hwloc_get_area_memlocation(), which only gives the "
 	       "set of nodes (cannot see the order)\n"
 	       "# ratios: median over %d repetitions of time / floor time; "
 	       "verdicts: every method must say ok\n",
-#ifdef BENCH_HAVE_INSPECT
-	       "",
-#else
-	       " (n/a: not in this build)",
-#endif
 	       PER_PAGE_MAX, PER_PAGE_MAX, o.reps);
 	printf("%6s %6s %10s", "size", "iters", "floor us");
 	for (size_t c = 1; c < NCOMP; c++)

@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	printf("# touch: numa_alloc_interleaved() + a write per page (the "
 	       "reference)\n"
 	       "# aml: aml_area_mmap() of an interleave area with MAP_POPULATE "
-	       "in its options (%s)\n"
+	       "in its options (populated after binding)\n"
 	       "# madvise: mmap + mbind + madvise(MADV_POPULATE_WRITE), by "
 	       "hand\n"
 	       "# map-pop: mmap(MAP_POPULATE) + mbind: pages are placed "
@@ -190,11 +190,6 @@ int main(int argc, char **argv)
 	       "(below 1: faster); verdicts: placement\n"
 	       "#   of every buffer, checked with move_pages(2), in the "
 	       "column order\n",
-#ifdef BENCH_HAVE_POPULATE
-	       "populated after binding",
-#else
-	       "this build: mmap(MAP_POPULATE), then mbind(MPOL_MF_MOVE)",
-#endif
 	       o.reps);
 	printf("%6s %6s %10s", "size", "iters", "touch us");
 	for (size_t c = 1; c < NCOMP; c++)
