@@ -178,21 +178,13 @@ static void setup(void)
 {
 	nnodes = bench_nodes(nodes);
 	maxnode = bench_nodemask(nodes, nnodes, mask);
-	if (aml_area_linux_create(&area, NULL,
-				  AML_AREA_LINUX_POLICY_INTERLEAVE) != 0) {
-		fprintf(stderr, "aml_area_linux_create failed\n");
-		exit(1);
-	}
+	area = bench_interleave_area();
 	if (numa_available() < 0) {
 		fprintf(stderr, "libnuma: NUMA not available\n");
 		exit(1);
 	}
 #ifdef BENCH_HAVE_HWLOC
-	hwloc_topology_init(&topo);
-	hwloc_topology_load(topo);
-	hwloc_nodes = hwloc_bitmap_alloc();
-	for (int i = 0; i < nnodes; i++)
-		hwloc_bitmap_set(hwloc_nodes, (unsigned int)nodes[i]);
+	bench_hwloc_open(&topo, &hwloc_nodes, nodes, nnodes);
 #endif
 }
 
@@ -200,8 +192,7 @@ static void teardown(void)
 {
 	aml_area_linux_destroy(&area);
 #ifdef BENCH_HAVE_HWLOC
-	hwloc_bitmap_free(hwloc_nodes);
-	hwloc_topology_destroy(topo);
+	bench_hwloc_close(topo, hwloc_nodes);
 #endif
 }
 

@@ -1,5 +1,7 @@
 #include "bench.h"
 
+#include <aml/area/linux.h>
+
 #include <errno.h>
 #include <numa.h>
 #include <numaif.h>
@@ -292,3 +294,35 @@ void bench_print_medians(const char *ref, const char *const *name0,
 			printf(" %s %.3fx", name, bench_median(v, nsizes));
 	}
 }
+
+struct aml_area *bench_interleave_area(void)
+{
+	struct aml_area *area;
+	int err = aml_area_linux_create(&area, NULL,
+					AML_AREA_LINUX_POLICY_INTERLEAVE);
+
+	if (err != AML_SUCCESS) {
+		fprintf(stderr, "aml_area_linux_create: %s\n",
+			aml_strerror(err));
+		exit(1);
+	}
+	return area;
+}
+
+#ifdef BENCH_HAVE_HWLOC
+void bench_hwloc_open(hwloc_topology_t *topo, hwloc_nodeset_t *set,
+		      const int *nodes, int nnodes)
+{
+	hwloc_topology_init(topo);
+	hwloc_topology_load(*topo);
+	*set = hwloc_bitmap_alloc();
+	for (int i = 0; i < nnodes; i++)
+		hwloc_bitmap_set(*set, (unsigned int)nodes[i]);
+}
+
+void bench_hwloc_close(hwloc_topology_t topo, hwloc_nodeset_t set)
+{
+	hwloc_bitmap_free(set);
+	hwloc_topology_destroy(topo);
+}
+#endif

@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <aml.h>
+#ifdef BENCH_HAVE_HWLOC
+#include <hwloc.h>
+#endif
+
 /* Largest node count the benchmarks handle. */
 #define BENCH_MAX_NODES 1024
 
@@ -49,6 +54,18 @@ void bench_print_machine(FILE *out, const char *title);
 /* The nodes this process may allocate on, ascending, into `nodes`;
  * returns how many (at least 1). */
 int bench_nodes(int *nodes);
+
+/* An AML area interleaving over every node this process may use; exits
+ * with a message if it cannot be created. */
+struct aml_area *bench_interleave_area(void);
+
+#ifdef BENCH_HAVE_HWLOC
+/* A loaded topology and the nodeset of `nodes`, for the hwloc columns;
+ * bench_hwloc_close() releases both. */
+void bench_hwloc_open(hwloc_topology_t *topo, hwloc_nodeset_t *set,
+		      const int *nodes, int nnodes);
+void bench_hwloc_close(hwloc_topology_t topo, hwloc_nodeset_t set);
+#endif
 
 /* Mask of `nodes` for mbind(2): fills `mask` (BENCH_MAX_NODES bits) and
  * returns the maxnode argument to pass. */

@@ -151,11 +151,7 @@ static void setup(void)
 		fprintf(stderr, "libnuma: NUMA not available\n");
 		exit(1);
 	}
-	if (aml_area_linux_create(&area, NULL,
-				  AML_AREA_LINUX_POLICY_INTERLEAVE) != 0) {
-		fprintf(stderr, "aml_area_linux_create failed\n");
-		exit(1);
-	}
+	area = bench_interleave_area();
 }
 
 int main(int argc, char **argv)
