@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
 	libhwloc-dev hwloc libmemkind-dev doxygen
-	qemu-system-x86 busybox-static cpio)
+	qemu-system-x86 busybox-static cpio
+	clang libclang-rt-14-dev valgrind)
 
 missing=()
 for p in "${packages[@]}"; do
