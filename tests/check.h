@@ -34,4 +34,17 @@
 		exit(77);                                                    \
 	} while (0)
 
+/* Whether ThreadSanitizer instruments this build: its shadow memory
+ * leaves too little address space for mappings of terabytes. */
+#if defined(__SANITIZE_THREAD__)
+#define CHECK_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CHECK_UNDER_TSAN 1
+#endif
+#endif
+#ifndef CHECK_UNDER_TSAN
+#define CHECK_UNDER_TSAN 0
+#endif
+
 #endif /* AML_TESTS_CHECK_H */

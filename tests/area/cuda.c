@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /*
  * CUDA area on a device: every kind of memory allocates where it should,
  * data written on one side reads back on the other, the caller's current

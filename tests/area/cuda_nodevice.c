@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /*
  * CUDA area without a usable device (no driver, no device, or AML built
  * without CUDA): every operation that needs the runtime reports

@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* hwloc areas: errors, nodeset policies checked with get_mempolicy(2) and
  * move_pages(2), default areas, targets, and the shared topology under
  * concurrent use and aml_finalize(). Without hwloc, every function says

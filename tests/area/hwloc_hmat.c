@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* Criterion areas place pages where the kernel's own description of the
  * machine (sysfs: node CPUs, HMAT access0 values, MemTotal) says the best
  * memory is, from a thread bound on each node that has CPUs. Placement is

@@ -781,7 +781,7 @@ static void test_mmap_errors(struct aml_area *area)
 	if (overcommit_mode() == 0 || overcommit_mode() == 2)
 		expect_mmap_fails(area, tib, NULL, AML_ENOMEM);
 	/* ...but taken with MAP_NORESERVE under the heuristic. */
-	if (overcommit_mode() == 0) {
+	if (overcommit_mode() == 0 && !CHECK_UNDER_TSAN) {
 		opts.flags |= MAP_NORESERVE;
 		char *big = aml_area_mmap(area, tib, o(&opts));
 		CHECK(big != NULL);

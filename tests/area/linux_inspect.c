@@ -1,3 +1,4 @@
+/* CTest labels: unprivileged */
 /* Inspection of any memory: per-page nodes, per-node counts, policy in
  * force, page map, without faulting pages in. */
 #include "linux_test.h"

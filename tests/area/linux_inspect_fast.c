@@ -1,3 +1,4 @@
+/* CTest labels: threads unprivileged */
 /* Page inspection reads /proc/self/pagemap where it can: its answers must
  * be those of move_pages(2), page by page, whatever the memory. Buffers of
  * every policy, with pages written, only read (the zero page) and never

@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* Population after binding: MAP_POPULATE in the options and the area flag
  * return memory whose every page is already placed by the policy, before
  * any write. Run with AML_LINUX_POPULATE=touch by linux_populate_touch.c

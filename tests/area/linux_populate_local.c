@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* Population keeps first-touch placement: with the default and local
  * policies a page goes to the node of the CPU that faults it (with bind
  * and preferred-many over several nodes, to the nearest of them), so an

@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* The threaded-touch fallback of population (for kernels before 5.14),
  * forced on any kernel: the same checks as linux_populate.c. */
 #define main populate_main

@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 /* Linux areas under concurrency: threads mapping and unmapping through one
  * shared area while others create and destroy their own areas. Each thread
  * checks that its buffers keep what it wrote and are placed as the area

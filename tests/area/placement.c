@@ -1,3 +1,4 @@
+/* CTest labels: unprivileged */
 /* Real page placement of Linux areas, on however many nodes there are
  * (tests/vm runs it on 2, 3 and 4 nodes): after writing every page, one
  * move_pages(2) call says where each page lies, independently of the

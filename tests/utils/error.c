@@ -1,3 +1,4 @@
+/* CTest labels: threads */
 #include <aml.h>
 #include <string.h>
 
