@@ -47,4 +47,17 @@
 #define CHECK_UNDER_TSAN 0
 #endif
 
+/* Whether AddressSanitizer instruments this build: its shadow memory does
+ * not fit under an address-space limit (RLIMIT_AS). */
+#if defined(__SANITIZE_ADDRESS__)
+#define CHECK_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CHECK_UNDER_ASAN 1
+#endif
+#endif
+#ifndef CHECK_UNDER_ASAN
+#define CHECK_UNDER_ASAN 0
+#endif
+
 #endif /* AML_TESTS_CHECK_H */
