@@ -124,7 +124,9 @@ struct aml_linux_placement {
 /**
  * The number of base pages spanned by `[ptr, ptr + size)`: from the page
  * holding `ptr` to the page holding `ptr + size - 1`.
- * @return that number; 0 if `size` is 0.
+ * @return that number; 0 if `size` is 0 or the range runs past the end of
+ * the user address space (`ptr + size` wraps or ends above the highest
+ * user address).
  * Thread safety: safe.
  */
 AML_EXPORT size_t aml_linux_npages(const void *ptr, size_t size);
@@ -139,8 +141,10 @@ AML_EXPORT size_t aml_linux_npages(const void *ptr, size_t size);
  *        receives each page's node, ::AML_LINUX_PAGE_UNPLACED for a page
  *        not placed, or another negated errno from the kernel.
  * @param flags: 0 or ::AML_LINUX_INSPECT_POPULATE.
- * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `status` or `size`
- * 0; -AML_ENOTSUP without NUMA support in the kernel; -AML_ENOMEM or
+ * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `status`, `size`
+ * 0, or a range past the end of the user address space (as
+ * aml_linux_npages() says; refused at once, whatever its length);
+ * -AML_ENOTSUP without NUMA support in the kernel; -AML_ENOMEM or
  * -AML_FAILURE if the kernel could not be queried (or populate failed).
  * Thread safety: safe.
  */
@@ -174,7 +178,8 @@ AML_EXPORT int aml_linux_inspect(const void *ptr, size_t size, int flags,
  * @param[out] buf: receives the map, NUL-terminated.
  * @param len: bytes in `buf`, >= 5.
  * @return the number of pages drawn; -AML_EINVAL for a NULL `ptr` or `buf`,
- * `size` 0 or `len` < 5; as aml_linux_query_pages() otherwise.
+ * `size` 0, `len` < 5 or a range past the end of the user address space;
+ * as aml_linux_query_pages() otherwise.
  * Thread safety: safe.
  */
 AML_EXPORT int aml_linux_page_map(const void *ptr, size_t size, char *buf,
@@ -185,7 +190,8 @@ AML_EXPORT int aml_linux_page_map(const void *ptr, size_t size, char *buf,
  * pages per node, and the page map (at most 64 pages drawn), each line
  * starting with `prefix` (NULL for none).
  * @return the number of characters written; -AML_EINVAL for a NULL
- * `stream` or `ptr`, or `size` 0; -AML_FAILURE if writing failed; as
+ * `stream` or `ptr`, `size` 0, or a range past the end of the user address
+ * space; -AML_FAILURE if writing failed; as
  * aml_linux_inspect() otherwise.
  * Thread safety: safe.
  */
@@ -221,7 +227,8 @@ AML_EXPORT const char *aml_linux_policy_name(int mode);
  *        negated errno for it (-ENOENT: not placed; -EBUSY: busy or pinned;
  *        -ENOMEM: target node full; -EACCES: shared with other processes).
  * @return ::AML_SUCCESS, even when some pages failed; -AML_EINVAL: NULL
- * `ptr` or `nodes`, `size` or `nnodes` 0; -AML_EDOM: a target node that
+ * `ptr` or `nodes`, `size` or `nnodes` 0, or a range past the end of the
+ * user address space; -AML_EDOM: a target node that
  * does not exist or that this process may not use; -AML_ENOMEM: memory is
  * short; -AML_FAILURE: another error.
  * Thread safety: safe.

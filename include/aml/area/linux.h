@@ -276,9 +276,11 @@ AML_EXPORT int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  *        caller's own touch would put them. Policies in between are not
  *        checked: for a range over mappings of different policies, pass
  *        1 or a count. A count other than 0 is used whatever the policy.
- * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr` or `size` 0, or a
- * range the kernel cannot populate (VM_IO, VM_PFNMAP mappings; a
- * PROT_NONE mapping, or a read-only one with `writable`);
+ * @return ::AML_SUCCESS; -AML_EINVAL for a NULL `ptr`, `size` 0, a range
+ * past the end of the user address space (`ptr + size` wraps or ends
+ * above the highest user address), or a range the kernel cannot populate
+ * (VM_IO, VM_PFNMAP mappings; a PROT_NONE mapping, or a read-only one with
+ * `writable`);
  * -AML_ENOMEM if memory ran out or part of the range is not mapped;
  * -AML_FAILURE otherwise, errno saying why (EFAULT: a page would raise
  * SIGBUS, e.g. no free huge page). With several threads, the first failure
@@ -317,8 +319,10 @@ AML_EXPORT int aml_linux_populate(void *ptr, size_t size, int writable,
  *        ints; receives for each page its node afterwards, -ENOENT for a page
  *        not placed, or -EBUSY for a page left off the area's placement.
  * @return ::AML_SUCCESS (even when some pages failed: see `failed`);
- * -AML_EINVAL: NULL or non-Linux area, NULL `ptr`, `size` 0, or a range not
- * fully mapped; -AML_ENOMEM: memory is short; -AML_FAILURE: another error.
+ * -AML_EINVAL: NULL or non-Linux area, NULL `ptr`, `size` 0, a range past
+ * the end of the user address space (`ptr + size` wraps or ends above the
+ * highest user address), or a range not fully mapped; -AML_ENOMEM: memory
+ * is short; -AML_FAILURE: another error.
  * Thread safety: safe; pages other threads touch meanwhile may land
  * anywhere the policy allows.
  */
@@ -349,9 +353,10 @@ AML_EXPORT void aml_area_linux_destroy(struct aml_area **area);
  *
  * MAP_HUGETLB in the options' flags (with MAP_HUGE_2MB or MAP_HUGE_1GB of
  * <linux/mman.h>, or neither for the default size) maps hugetlbfs pages as
- * ::AML_AREA_LINUX_FLAG_HUGETLB does; unmap them with the size rounded up
- * to the huge page size. Options are applied with the area's flags: a THP
- * area aligns and advises anonymous mappings only.
+ * ::AML_AREA_LINUX_FLAG_HUGETLB does: `size` is rounded up to whole huge
+ * pages; unmap them with that size. Options are applied with the area's
+ * flags: a THP area aligns and advises anonymous mappings only (not fixed
+ * ones: MAP_FIXED and MAP_FIXED_NOREPLACE map at the address given).
  * @param area_data: the area's data.
  * @param size: bytes to map, > 0.
  * @param opts: a `struct aml_area_linux_mmap_options`, or NULL.
@@ -359,8 +364,10 @@ AML_EXPORT void aml_area_linux_destroy(struct aml_area **area);
  * left mapped:
  * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags whose mapping type is
  *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE, a file mapping with
- *   a negative or closed `fd` or a negative offset, or any argument mmap(2)
- *   rejects (bad flags, unaligned offset or fixed address);
+ *   a negative or closed `fd` or a negative offset, MAP_FIXED or
+ *   MAP_FIXED_NOREPLACE with a NULL address (page 0 would be returned as
+ *   NULL), or any argument mmap(2) rejects (bad flags, unaligned offset or
+ *   fixed address);
  * - ::AML_ENOMEM: `size` too large, or memory is short (also when mbind(2)
  *   runs out of memory or of mappings, vm.max_map_count); with huge pages,
  *   the hugetlbfs pool has too few free pages; with population, the
@@ -376,8 +383,9 @@ AML_EXPORT void *aml_area_linux_mmap(const struct aml_area_data *area_data,
 /**
  * The munmap operation of Linux areas: munmap(2); for a hugetlbfs area,
  * `size` is rounded up to its huge page size.
- * @return ::AML_SUCCESS; -AML_EINVAL if `ptr` is not page aligned or
- * munmap(2) rejects the range.
+ * @return ::AML_SUCCESS; -AML_EINVAL if `ptr` is not page aligned, for a
+ * range past the end of the user address space (`ptr + size` wraps or ends
+ * above the highest user address), or if munmap(2) rejects the range.
  * Thread safety: safe.
  */
 AML_EXPORT int aml_area_linux_munmap(const struct aml_area_data *area_data,
@@ -407,8 +415,16 @@ AML_EXPORT int aml_area_linux_fprintf(const struct aml_area_data *area_data,
  * several nodes also reads the rest of a PMD unit the range covers in part,
  * when the range's pages there are all on one node; other placements only
  * read the range.
- * @return 1 if it matches; 0 if not; -AML_EINVAL for a NULL argument or
- * `size` 0; -AML_FAILURE if the kernel could not be queried.
+ *
+ * A range of at most 512 pages (a PMD unit of 4 KiB pages) of an area
+ * whose interleave pattern has at most 64 positions, without the system's
+ * weighted-interleave weights to read, is checked without allocating
+ * memory.
+ * @return 1 if it matches; 0 if not; -AML_EINVAL for a NULL argument,
+ * `size` 0, or a range past the end of the user address space (`ptr +
+ * size` wraps or ends above the highest user address); -AML_ENOMEM if the
+ * check's buffers could not be allocated (only beyond the sizes above);
+ * -AML_FAILURE if the kernel could not be queried.
  * Thread safety: safe.
  */
 AML_EXPORT int

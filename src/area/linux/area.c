@@ -379,31 +379,45 @@ static int linux_hugetlb_error(int flags, int err)
 	return aml__linux_errno_to_aml(err);
 }
 
+/* Unmap the ends of a larger mapping [raw, raw + over) around
+ * [start, start + len); unmap it all if that fails. */
+static void *linux_trim(uintptr_t raw, size_t over, uintptr_t start, size_t len)
+{
+	int err = 0;
+
+	if (start != raw)
+		err = munmap((void *)raw, start - raw);
+	if (err == 0 && raw + over != start + len)
+		err = munmap((void *)(start + len), raw + over - start - len);
+	if (err == 0)
+		return (void *)start;
+	err = errno;
+	munmap((void *)raw, over);
+	errno = err;
+	return MAP_FAILED;
+}
+
 /* mmap(2) `size` bytes aligned to the PMD size, for transparent huge pages:
- * map more, then trim both ends. */
+ * map more, then trim both ends. A fixed mapping goes where it is asked. */
 static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 			    int fd, off_t offset)
 {
 	const size_t psize = aml__linux_page_size();
+	const size_t pmd = aml__linux_pmd_size();
 	const size_t len = (size + psize - 1) & ~(psize - 1);
-	const size_t over = len + aml__linux_pmd_size() - psize;
-	uintptr_t raw, start;
+	const size_t over = len + pmd - psize;
+	uintptr_t start;
 	void *p;
 
-	if (size < aml__linux_pmd_size() || (flags & MAP_FIXED) || over < len)
+	if (size < pmd || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ||
+	    over < len)
 		return mmap(hint, size, prot, flags, fd, offset);
 	p = mmap(hint, over, prot, flags, fd, offset);
 	if (p == MAP_FAILED)
 		return p;
-	raw = (uintptr_t)p;
-	start = (raw + aml__linux_pmd_size() - 1) &
-		~(uintptr_t)(aml__linux_pmd_size() - 1);
-	if (start != raw)
-		munmap(p, start - raw);
-	if (raw + over != start + len)
-		munmap((void *)(start + len), raw + over - start - len);
+	start = ((uintptr_t)p + pmd - 1) & ~(uintptr_t)(pmd - 1);
 	/* A file mapping's offset moved with its start: only anonymous. */
-	return (void *)start;
+	return linux_trim((uintptr_t)p, over, start, len);
 }
 
 /*
@@ -450,6 +464,62 @@ static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
 	return err;
 }
 
+/*
+ * The huge page size of a MAP_HUGETLB mapping: the area's, else the one
+ * MAP_HUGE_* names, else the system's default; 0 if there is none.
+ */
+static size_t linux_hugetlb_unit(const struct aml_area_linux_data *data,
+				 int flags)
+{
+	const int shift = (flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+
+	if (data->flags & AML_AREA_LINUX_FLAG_HUGETLB)
+		return data->hugetlb_size;
+	return shift ? (size_t)1 << shift : linux_default_hugetlb_size();
+}
+
+/* Round `*size` up to whole huge pages, as the kernel maps them: then
+ * munmap(2) of a failed mapping removes all of it. */
+static int linux_hugetlb_round(const struct aml_area_linux_data *data,
+			       int flags, size_t *size)
+{
+	const size_t unit = linux_hugetlb_unit(data, flags);
+
+	if (unit == 0 || (unit & (unit - 1)) != 0)
+		return AML_ENOTSUP;
+	if (*size > SIZE_MAX - (unit - 1))
+		return AML_ENOMEM;
+	*size = (*size + unit - 1) & ~(unit - 1);
+	return AML_SUCCESS;
+}
+
+/* Map, bind, populate; on failure unmap all of it. */
+static void *linux_map(const struct aml_area_linux_data *data, size_t size,
+		       const struct aml_area_linux_mmap_options *o, int flags,
+		       int populate)
+{
+	void *ptr;
+	int err;
+
+	if ((data->flags & AML_AREA_LINUX_FLAG_THP) && (flags & MAP_ANONYMOUS))
+		ptr = linux_mmap_thp(o->ptr, size, o->mode, flags, o->fd,
+				     o->offset);
+	else
+		ptr = mmap(o->ptr, size, o->mode, flags, o->fd, o->offset);
+	if (ptr == MAP_FAILED)
+		return aml__fail_null(flags & MAP_HUGETLB
+					  ? linux_hugetlb_error(flags, errno)
+					  : aml__linux_errno_to_aml(errno));
+	err = linux_prepare(data, ptr, size, o->mode, populate,
+			    (flags & MAP_HUGETLB) != 0);
+	if (err == AML_SUCCESS)
+		return ptr;
+	/* The whole mapping goes: its length is the one mmap(2) took. */
+	if (munmap(ptr, size) != 0)
+		err = -AML_FAILURE;
+	return aml__fail_null(-err);
+}
+
 void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 			  struct aml_area_mmap_options *opts)
 {
@@ -464,42 +534,32 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 	    .fd = -1,
 	    .offset = 0,
 	};
-	int flags, populate, err;
-	void *ptr;
+	int flags, err;
 
 	if (data == NULL || size == 0)
 		return aml__fail_null(AML_EINVAL);
 	if (o == NULL)
 		o = &def;
 	err = linux_check_flags(o->flags, o->fd, o->offset);
+	/* A fixed mapping at NULL maps page 0 where the process may (root),
+	 * and would be returned as NULL, the failure value. */
+	if (err == AML_SUCCESS && o->ptr == NULL &&
+	    (o->flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		err = -AML_EINVAL;
 	if (err != AML_SUCCESS)
 		return aml__fail_null(-err);
-	/* Populate after binding, so that the policy places the pages. */
-	populate = (o->flags & MAP_POPULATE) ||
-		   (data->flags & AML_AREA_LINUX_FLAG_POPULATE);
 	flags = o->flags & ~MAP_POPULATE;
-	if (data->flags & AML_AREA_LINUX_FLAG_HUGETLB) {
+	if (data->flags & AML_AREA_LINUX_FLAG_HUGETLB)
 		flags |= MAP_HUGETLB | data->hugetlb_bits;
-		size =
-		    (size + data->hugetlb_size - 1) & ~(data->hugetlb_size - 1);
+	if (flags & MAP_HUGETLB) {
+		err = linux_hugetlb_round(data, flags, &size);
+		if (err != AML_SUCCESS)
+			return aml__fail_null(err);
 	}
-
-	if ((data->flags & AML_AREA_LINUX_FLAG_THP) && (flags & MAP_ANONYMOUS))
-		ptr = linux_mmap_thp(o->ptr, size, o->mode, flags, o->fd,
-				     o->offset);
-	else
-		ptr = mmap(o->ptr, size, o->mode, flags, o->fd, o->offset);
-	if (ptr == MAP_FAILED)
-		return aml__fail_null(flags & MAP_HUGETLB
-					  ? linux_hugetlb_error(flags, errno)
-					  : aml__linux_errno_to_aml(errno));
-	err = linux_prepare(data, ptr, size, o->mode, populate,
-			    (flags & MAP_HUGETLB) != 0);
-	if (err != AML_SUCCESS) {
-		munmap(ptr, size);
-		return aml__fail_null(-err);
-	}
-	return ptr;
+	/* Populate after binding, so that the policy places the pages. */
+	return linux_map(data, size, o, flags,
+			 (o->flags & MAP_POPULATE) ||
+			     (data->flags & AML_AREA_LINUX_FLAG_POPULATE));
 }
 
 int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
@@ -509,9 +569,11 @@ int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
 	    (const struct aml_area_linux_data *)area_data;
 	size_t len = size;
 
-	if (data != NULL && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB))
-		len =
-		    (size + data->hugetlb_size - 1) & ~(data->hugetlb_size - 1);
+	if (!aml__linux_range_ok(ptr, size))
+		return -AML_EINVAL;
+	if (data != NULL && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB) &&
+	    linux_hugetlb_round(data, MAP_HUGETLB, &len) != AML_SUCCESS)
+		return -AML_EINVAL;
 	if (munmap(ptr, len) != 0)
 		return -aml__linux_errno_to_aml(errno);
 	return AML_SUCCESS;

@@ -193,13 +193,13 @@ static int linux_check_units(struct linux_page_check *c)
 }
 
 int *aml__linux_cycle_pattern(const struct aml_area_linux_data *data,
-			      size_t *period)
+			      size_t *period, int *room, size_t nroom)
 {
 	const int first = aml_bitmap_first(&data->nodemask);
 	const int last = aml_bitmap_last(&data->nodemask);
 	unsigned char w[AML_BITMAP_MAX];
 	size_t n = 0;
-	int *pattern;
+	int *pattern = room;
 
 	memset(w, 1, sizeof(w));
 	if (data->mode == MPOL_WEIGHTED_INTERLEAVE &&
@@ -209,7 +209,8 @@ int *aml__linux_cycle_pattern(const struct aml_area_linux_data *data,
 	for (int i = first; i <= last; i++)
 		if (aml_bitmap_isset(&data->nodemask, (unsigned int)i) == 1)
 			*period += w[i] ? w[i] : 1;
-	pattern = malloc(*period * sizeof(*pattern));
+	if (*period > nroom)
+		pattern = malloc(*period * sizeof(*pattern));
 	if (pattern == NULL)
 		return NULL;
 	for (int i = first; i <= last; i++)
@@ -219,7 +220,35 @@ int *aml__linux_cycle_pattern(const struct aml_area_linux_data *data,
 	return pattern;
 }
 
-static int linux_cycle_init(struct linux_page_check *c)
+/*
+ * Room for a check without malloc(3): the pages of a PMD unit of 4 KiB
+ * pages, and an interleave pattern of up to CHECK_PERIOD positions. Larger
+ * needs are allocated.
+ */
+#define CHECK_UNIT_PAGES 512
+#define CHECK_PERIOD 64
+
+struct linux_check_room {
+	uintptr_t unit_addr[CHECK_UNIT_PAGES];
+	int unit_status[CHECK_UNIT_PAGES];
+	int pattern[CHECK_PERIOD];
+	size_t small_phase[CHECK_PERIOD], huge_phase[CHECK_PERIOD];
+};
+
+/* `room` if `n` items fit in it (`cap`), else `n` allocated items. */
+static void *linux_room(void *room, size_t cap, size_t n, size_t item)
+{
+	return n <= cap ? room : malloc(n * item);
+}
+
+static void linux_unroom(void *p, const void *room)
+{
+	if (p != room)
+		free(p);
+}
+
+static int linux_cycle_init(struct linux_page_check *c,
+			    struct linux_check_room *r)
 {
 	const struct aml_area_linux_data *d = c->data;
 	size_t period;
@@ -227,10 +256,15 @@ static int linux_cycle_init(struct linux_page_check *c)
 	if (d->weight_unit != 0 ||
 	    (d->mode != MPOL_INTERLEAVE && d->mode != MPOL_WEIGHTED_INTERLEAVE))
 		return AML_SUCCESS;
-	c->small.pattern = aml__linux_cycle_pattern(d, &period);
-	c->small.phase = malloc(period * sizeof(size_t));
-	c->huge.phase = malloc(period * sizeof(size_t));
-	if (c->small.pattern == NULL || !c->small.phase || !c->huge.phase)
+	c->small.pattern =
+	    aml__linux_cycle_pattern(d, &period, r->pattern, CHECK_PERIOD);
+	if (c->small.pattern == NULL)
+		return -AML_ENOMEM;
+	c->small.phase =
+	    linux_room(r->small_phase, CHECK_PERIOD, period, sizeof(size_t));
+	c->huge.phase =
+	    linux_room(r->huge_phase, CHECK_PERIOD, period, sizeof(size_t));
+	if (!c->small.phase || !c->huge.phase)
 		return -AML_ENOMEM;
 	c->small.period = c->huge.period = period;
 	c->huge.pattern = c->small.pattern;
@@ -240,14 +274,56 @@ static int linux_cycle_init(struct linux_page_check *c)
 	return AML_SUCCESS;
 }
 
+/* Set up the check of [ptr, ptr + size); -AML_ENOMEM if memory is short. */
+static int linux_check_setup(struct linux_page_check *c,
+			     struct linux_check_room *r,
+			     const struct aml_area_linux_data *data, void *ptr,
+			     size_t size)
+{
+	const size_t psize = aml__linux_page_size();
+	const size_t pmd = aml__linux_pmd_size();
+
+	c->data = data;
+	c->start = (uintptr_t)ptr;
+	c->total = aml__linux_weight_total(data);
+	c->first = aml_bitmap_first(&data->nodemask);
+	c->ok = 1;
+	c->range_start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
+	c->range_end = (uintptr_t)ptr + size;
+	c->unit_pages = psize < pmd ? pmd / psize : 1;
+	c->unit_addr = linux_room(r->unit_addr, CHECK_UNIT_PAGES, c->unit_pages,
+				  sizeof(*c->unit_addr));
+	c->unit_status = linux_room(r->unit_status, CHECK_UNIT_PAGES,
+				    c->unit_pages, sizeof(*c->unit_status));
+	if (c->unit_addr == NULL || c->unit_status == NULL)
+		return -AML_ENOMEM;
+	/* A cycle over one node, or seen on one page, cannot fail: then
+	 * neither huge pages nor whole PMD units matter. */
+	if (aml_bitmap_nset(&data->nodemask) > 1 &&
+	    aml_linux_npages(ptr, size) > 1)
+		return linux_cycle_init(c, r);
+	return AML_SUCCESS;
+}
+
+static void linux_check_release(struct linux_page_check *c,
+				const struct linux_check_room *r)
+{
+	linux_unroom(c->unit_addr, r->unit_addr);
+	linux_unroom(c->unit_status, r->unit_status);
+	linux_unroom(c->small.pattern, r->pattern);
+	linux_unroom(c->small.phase, r->small_phase);
+	linux_unroom(c->huge.phase, r->huge_phase);
+}
+
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 				 void *ptr, size_t size)
 {
-	const size_t psize = aml__linux_page_size();
 	struct linux_page_check c = {0};
+	struct linux_check_room room;
 	int ret;
 
-	if (area_data == NULL || ptr == NULL || size == 0)
+	if (area_data == NULL || ptr == NULL || size == 0 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	ret = linux_policy_matches(area_data, ptr);
 	if (ret != 1)
@@ -255,24 +331,7 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	ret = linux_policy_matches(area_data, (char *)ptr + size - 1);
 	if (ret != 1)
 		return ret;
-
-	c.data = area_data;
-	c.start = (uintptr_t)ptr;
-	c.total = aml__linux_weight_total(area_data);
-	c.first = aml_bitmap_first(&area_data->nodemask);
-	c.ok = 1;
-	c.range_start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
-	c.range_end = (uintptr_t)ptr + size;
-	c.unit_pages =
-	    psize < aml__linux_pmd_size() ? aml__linux_pmd_size() / psize : 1;
-	c.unit_addr = malloc(c.unit_pages * sizeof(*c.unit_addr));
-	c.unit_status = malloc(c.unit_pages * sizeof(*c.unit_status));
-	ret = c.unit_addr && c.unit_status ? AML_SUCCESS : -AML_ENOMEM;
-	/* A cycle over one node, or seen on one page, cannot fail: then
-	 * neither huge pages nor whole PMD units matter. */
-	if (ret == AML_SUCCESS && aml_bitmap_nset(&area_data->nodemask) > 1 &&
-	    aml_linux_npages(ptr, size) > 1)
-		ret = linux_cycle_init(&c);
+	ret = linux_check_setup(&c, &room, area_data, ptr, size);
 	if (ret == AML_SUCCESS && c.small.pattern != NULL)
 		ret = linux_check_units(&c);
 	else if (ret == AML_SUCCESS)
@@ -281,10 +340,6 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 		ret = c.ok;
 	else if (ret != -AML_ENOMEM)
 		ret = -AML_FAILURE;
-	free(c.unit_addr);
-	free(c.unit_status);
-	free(c.small.pattern);
-	free(c.small.phase);
-	free(c.huge.phase);
+	linux_check_release(&c, &room);
 	return ret;
 }

@@ -38,8 +38,9 @@ int aml__linux_page_allowed(const struct linux_page_check *c, uintptr_t addr,
 			    int node);
 
 /* The pattern of interleave (weights 1) or weighted interleave: the node
- * of each position of its period. NULL if out of memory. */
+ * of each position of its period, in `room` if it has `nroom` entries
+ * enough, else allocated (free it then). NULL if out of memory. */
 int *aml__linux_cycle_pattern(const struct aml_area_linux_data *data,
-			      size_t *period);
+			      size_t *period, int *room, size_t nroom);
 
 #endif /* AML_AREA_LINUX_CHECK_H */

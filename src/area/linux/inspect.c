@@ -35,7 +35,8 @@ int aml_linux_query_pages(const void *ptr, size_t size, int *status, int flags)
 	struct query_fill q = {.status = status, .i = 0};
 	int err;
 
-	if (ptr == NULL || status == NULL || size == 0)
+	if (ptr == NULL || status == NULL || size == 0 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	err = inspect_populate(ptr, size, flags);
 	if (err != AML_SUCCESS)
@@ -82,7 +83,8 @@ int aml_linux_inspect(const void *ptr, size_t size, int flags,
 	const char *last;
 	int last_mode, err;
 
-	if (ptr == NULL || size == 0 || placement == NULL)
+	if (ptr == NULL || size == 0 || placement == NULL ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	err = inspect_populate(ptr, size, flags);
 	if (err != AML_SUCCESS)
@@ -138,7 +140,8 @@ int aml_linux_page_map(const void *ptr, size_t size, char *buf, size_t len)
 	size_t npages;
 	int err;
 
-	if (ptr == NULL || size == 0 || buf == NULL || len < 5)
+	if (ptr == NULL || size == 0 || buf == NULL || len < 5 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	npages = aml_linux_npages(ptr, size);
 	/* Leave room for "..." when the whole range does not fit. */
@@ -209,7 +212,8 @@ int aml_linux_placement_fprintf(FILE *stream, const char *prefix,
 	char map[68], *nodes = NULL;
 	int n, ret, err;
 
-	if (stream == NULL || ptr == NULL || size == 0)
+	if (stream == NULL || ptr == NULL || size == 0 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	if (prefix == NULL)
 		prefix = "";

@@ -91,7 +91,8 @@ int aml_area_linux_migrate(const struct aml_area *area, void *ptr, size_t size,
 	int err = AML_SUCCESS;
 
 	if (area == NULL || area->ops != &aml_area_linux_ops ||
-	    area->data == NULL || ptr == NULL || size == 0)
+	    area->data == NULL || ptr == NULL || size == 0 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	m.check.data = (const struct aml_area_linux_data *)area->data;
 	m.check.start = a;
@@ -100,7 +101,8 @@ int aml_area_linux_migrate(const struct aml_area *area, void *ptr, size_t size,
 	if (m.check.data->weight_unit == 0 &&
 	    (m.check.data->mode == MPOL_INTERLEAVE ||
 	     m.check.data->mode == MPOL_WEIGHTED_INTERLEAVE)) {
-		m.pattern = aml__linux_cycle_pattern(m.check.data, &m.period);
+		m.pattern =
+		    aml__linux_cycle_pattern(m.check.data, &m.period, NULL, 0);
 		if (m.pattern == NULL)
 			return -AML_ENOMEM;
 	}
@@ -179,7 +181,8 @@ int aml_linux_move_pages(void *ptr, size_t size, const int *nodes,
 	size_t done = 0;
 	int err;
 
-	if (ptr == NULL || size == 0 || nodes == NULL || nnodes == 0)
+	if (ptr == NULL || size == 0 || nodes == NULL || nnodes == 0 ||
+	    !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	err = move_check_nodes(nodes, nnodes);
 	if (err != AML_SUCCESS)

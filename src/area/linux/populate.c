@@ -203,7 +203,7 @@ int aml__linux_populate_run(void *ptr, size_t size, int writable,
 	unsigned int started = 0;
 	struct populate_job j;
 
-	if (ptr == NULL || size == 0)
+	if (ptr == NULL || size == 0 || !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	pthread_once(&populate_once, populate_probe);
 	j.start = (char *)((uintptr_t)ptr & ~(uintptr_t)(psize - 1));
@@ -271,7 +271,7 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
 	const size_t psize = aml__linux_page_size();
 	char *last;
 
-	if (ptr == NULL || size == 0)
+	if (ptr == NULL || size == 0 || !aml__linux_range_ok(ptr, size))
 		return -AML_EINVAL;
 	/* Below the size worth a thread, no query: one thread anyway. */
 	if (nthreads == 0 && size >= 2 * POPULATE_MIN_PER_THREAD) {

@@ -1,6 +1,7 @@
 #include "area/linux/sys.h"
 
 #include <stdatomic.h>
+#include <sys/mman.h>
 
 size_t aml__linux_page_size(void)
 {
@@ -43,12 +44,53 @@ int aml__linux_mems_allowed(struct aml_bitmap *allowed)
 	return -aml__linux_errno_to_aml(errno);
 }
 
+/*
+ * The end of the user address space: 2^47 on x86-64 with four levels of
+ * page tables, 2^56 with five; 2^48 on other 64-bit machines, 2^52 with
+ * large virtual addresses. The kernel takes a hint above the smaller end
+ * only where the larger one holds.
+ */
+static uintptr_t linux_probe_user_end(void)
+{
+#if UINTPTR_MAX > 0xffffffffUL
+#if defined(__x86_64__)
+	const uintptr_t low = (uintptr_t)1 << 47, high = (uintptr_t)1 << 56;
+#else
+	const uintptr_t low = (uintptr_t)1 << 48, high = (uintptr_t)1 << 52;
+#endif
+	const size_t psize = aml__linux_page_size();
+	void *p = mmap((void *)low, psize, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return low;
+	munmap(p, psize);
+	return (uintptr_t)p >= low ? high : low;
+#else
+	/* 32 bits: only a range that wraps is refused. */
+	return UINTPTR_MAX;
+#endif
+}
+
+int aml__linux_range_ok(const void *ptr, size_t size)
+{
+	/* As the page size: the same value from every thread. */
+	static atomic_uintptr_t user_end;
+	uintptr_t end = atomic_load_explicit(&user_end, memory_order_relaxed);
+
+	if (end == 0) {
+		end = linux_probe_user_end();
+		atomic_store_explicit(&user_end, end, memory_order_relaxed);
+	}
+	return (uintptr_t)ptr <= end && size <= end - (uintptr_t)ptr;
+}
+
 size_t aml_linux_npages(const void *ptr, size_t size)
 {
 	const size_t psize = aml__linux_page_size();
 	const uintptr_t first = (uintptr_t)ptr / psize;
 
-	if (size == 0)
+	if (size == 0 || !aml__linux_range_ok(ptr, size))
 		return 0;
 	return ((uintptr_t)ptr + size - 1) / psize - first + 1;
 }

@@ -48,6 +48,14 @@ int aml__linux_errno_to_aml(int err);
  * AML_LINUX_PAGE_UNPLACED. */
 int aml__linux_page_status(int status);
 
+/*
+ * Whether [ptr, ptr + size) lies in the user address space: it neither
+ * wraps past the end of the address space nor ends above the highest user
+ * address. Functions taking a range refuse others at once (-AML_EINVAL),
+ * before a page walk of 2^52 pages or a page count that wraps to 0.
+ */
+int aml__linux_range_ok(const void *ptr, size_t size);
+
 /* Nodes this process may allocate on (its cpuset's mems_allowed). */
 int aml__linux_mems_allowed(struct aml_bitmap *allowed);
 
