@@ -141,10 +141,16 @@ static int table_build(void)
 	return err == 0 && nodes > 0 && pm.nblocks > 0 ? 0 : -1;
 }
 
+/* A frame number no page has: what the zero page is where there is none. */
+#define PFN_NONE (PM_PFN_MASK + 1)
+
 /*
  * The shared zero page, which a private anonymous page maps when it is only
- * read: move_pages(2) says it is no page of ours. Two pages read apart must
- * show the same frame, else this is no zero page (or PFNs are hidden).
+ * read: move_pages(2) says it is no page of ours. Two pages read apart show
+ * the same frame, shared; or, where the kernel gives a read fault a fresh
+ * page instead (seen on Linux 6.18), two frames of this process only: then
+ * there is no zero page to exclude. Anything else (PFNs hidden, entries
+ * unreadable) leaves the pagemap unused.
  */
 static int learn_zero_page(int fd)
 {
@@ -160,11 +166,20 @@ static int learn_zero_page(int fd)
 	(void)p[psize];
 	err = pagemap_entries(fd, (uintptr_t)p, 2, e);
 	munmap((void *)p, 2 * psize);
-	if (err != 0 || !(e[0] & PM_PRESENT) || (e[0] & PM_EXCLUSIVE) ||
-	    (e[0] & PM_PFN_MASK) == 0 || e[0] != e[1])
+	if (err != 0 || !(e[0] & e[1] & PM_PRESENT) ||
+	    (e[0] & PM_PFN_MASK) == 0 || (e[1] & PM_PFN_MASK) == 0)
 		return -1;
-	pm.zero_pfn = e[0] & PM_PFN_MASK;
-	return 0;
+	if (e[0] == e[1] && !(e[0] & PM_EXCLUSIVE)) {
+		pm.zero_pfn = e[0] & PM_PFN_MASK;
+		return 0;
+	}
+	/* A zero page met later, elsewhere, is neither exclusive nor file:
+	 * entry_node() sends it to move_pages(2). */
+	if (e[0] != e[1] && (e[0] & e[1] & PM_EXCLUSIVE)) {
+		pm.zero_pfn = PFN_NONE;
+		return 0;
+	}
+	return -1;
 }
 
 /*
