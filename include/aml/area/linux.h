@@ -410,7 +410,14 @@ AML_EXPORT int aml_area_linux_fprintf(const struct aml_area_data *area_data,
  * units; for weighted interleave, in runs following the system's weights,
  * or for an area with weights of its own, `ptr` being the start of the
  * mapping, exactly per unit). Pages not yet touched are not faulted in.
- * Uses aml_linux_query_pages() (and its pagemap fast path). To tell a
+ * Uses aml_linux_query_pages() (and its pagemap fast path), except where
+ * every placed page need only lie on a set of nodes (bind, preferred,
+ * preferred-many, interleave over one node): there a range of 4096 pages
+ * or more that holds at least half the process's resident memory is
+ * answered from the per-mapping node counts of /proc/self/numa_maps
+ * (no privilege needed), falling back to the page walk when a mapping
+ * over the range counts a page elsewhere; the default and local policies
+ * allow any node and need no walk at all. To tell a
  * transparent huge page from base pages on one node, an interleave over
  * several nodes also reads the rest of a PMD unit the range covers in part,
  * when the range's pages there are all on one node; other placements only

@@ -1,5 +1,6 @@
 #include "area/linux/check.h"
 
+#include "area/linux/numa_maps.h"
 #include "area/linux/pages.h"
 #include "area/linux/sys.h"
 
@@ -315,6 +316,33 @@ static void linux_check_release(struct linux_page_check *c,
 	linux_unroom(c->huge.phase, r->huge_phase);
 }
 
+/*
+ * Whether a check where each placed page need only lie on a set of nodes
+ * (no cycle, no weights of the area's own) is answered without a page
+ * walk: by the policy (default and local allow any node), or by the node
+ * counts of numa_maps. 0: walk the pages.
+ */
+static int linux_check_by_counts(const struct linux_page_check *c, void *ptr,
+				 size_t size)
+{
+	const struct aml_area_linux_data *d = c->data;
+	struct aml_bitmap allowed;
+
+	if (d->weight_unit != 0 || c->small.pattern != NULL)
+		return 0;
+	if (d->mode == MPOL_DEFAULT || d->mode == MPOL_LOCAL)
+		return 1;
+	if (!aml__linux_numa_maps_worth(aml_linux_npages(ptr, size)))
+		return 0;
+	aml_bitmap_copy(&allowed, &d->nodemask);
+	if (d->mode == MPOL_PREFERRED) {
+		aml_bitmap_zero(&allowed);
+		aml_bitmap_set(&allowed, (unsigned int)c->first);
+	}
+	return aml__linux_numa_maps_all_on((uintptr_t)ptr,
+					   (uintptr_t)ptr + size, &allowed);
+}
+
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 				 void *ptr, size_t size)
 {
@@ -334,7 +362,7 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	ret = linux_check_setup(&c, &room, area_data, ptr, size);
 	if (ret == AML_SUCCESS && c.small.pattern != NULL)
 		ret = linux_check_units(&c);
-	else if (ret == AML_SUCCESS)
+	else if (ret == AML_SUCCESS && !linux_check_by_counts(&c, ptr, size))
 		ret = aml__linux_pages_foreach(ptr, size, linux_check_each, &c);
 	if (ret >= 0)
 		ret = c.ok;
