@@ -812,18 +812,19 @@ int aml_area_hwloc_fprintf(const struct aml_area_data *area_data,
 			return -AML_ENOMEM;
 	}
 	if (d->kind == HWLOC_AREA_NODESET)
-		n = fprintf(stream, "%shwloc area: policy %s, nodes %s\n",
-			    prefix, area_hwloc_policy_names[d->policy],
-			    s ? s : "all");
+		n = fprintf(stream, "%s%shwloc area: policy %s, nodes %s\n",
+			    prefix, aml__prefix_sep(prefix),
+			    area_hwloc_policy_names[d->policy], s ? s : "all");
 	else
 		n = fprintf(
 		    stream,
-		    "%shwloc area: best %s, initiator %s, fallback %s\n",
-		    prefix, area_hwloc_criterion_names[d->criterion],
+		    "%s%shwloc area: best %s, initiator %s, fallback %s\n",
+		    prefix, aml__prefix_sep(prefix),
+		    area_hwloc_criterion_names[d->criterion],
 		    s ? s : "calling thread",
 		    area_hwloc_fallback_names[d->fallback]);
 	free(s);
-	return n < 0 ? -AML_FAILURE : n;
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 #else /* !AML_HAVE_BACKEND_HWLOC */

@@ -175,7 +175,8 @@ static int learn_zero_page(int fd)
  */
 static void learn_huge_zero_page(int fd)
 {
-	const size_t psize = aml__linux_page_size(), huge = (size_t)2 << 20;
+	const size_t psize = aml__linux_page_size(),
+		     huge = aml__linux_pmd_size();
 	char *p =
 	    mmap(NULL, 2 * huge, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t a;
