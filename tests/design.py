@@ -6,8 +6,10 @@
   includes B's header or when A's object uses a symbol that B's object
   defines (read with nm from the library's objects). Any circle fails.
 - No function longer than MAX_LINES lines, body included.
+- A global symbol of the objects that libaml.so does not export is
+  internal: its name starts with "aml__".
 
-Usage: design.py --src DIR --nm NM --objects OBJ,OBJ,...
+Usage: design.py --src DIR --nm NM --lib LIB --objects OBJ,OBJ,...
 """
 import argparse
 import os
@@ -70,8 +72,7 @@ def symbols(nm, obj):
     return defined, used
 
 
-def call_edges(nm, objects, edges):
-    definer = {}
+def call_edges(nm, objects, edges, definer):
     uses = {}
     for obj in objects:
         srcfile = object_source(obj)
@@ -87,6 +88,15 @@ def call_edges(nm, objects, edges):
             if d is not None and d != u:
                 edges.setdefault(u, {}).setdefault(d, "uses " + s)
     return len(uses)
+
+
+def misnamed_internals(nm, lib, definer):
+    out = subprocess.run([nm, "-D", "--defined-only", lib], check=True,
+                         capture_output=True, text=True).stdout
+    exported = {line.split()[-1].split("@")[0] for line in out.splitlines()
+                if line.strip()}
+    return sorted(s for s in definer
+                  if s not in exported and not s.startswith("aml__"))
 
 
 def find_circle(edges):
@@ -144,14 +154,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
     ap.add_argument("--nm", default="nm")
+    ap.add_argument("--lib", required=True)
     ap.add_argument("--objects", required=True)
     args = ap.parse_args()
 
     files = source_files(args.src)
     edges = include_edges(args.src, files)
+    definer = {}
     nobjects = call_edges(args.nm, [o for o in args.objects.split(",") if o],
-                          edges)
+                          edges, definer)
     problems = 0
+    for s in misnamed_internals(args.nm, args.lib, definer):
+        problems += 1
+        print("internal but not named aml__*: %s (%s)" % (s, definer[s]))
     circle = find_circle(edges)
     if circle:
         problems += 1
