@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 const size_t bench_sizes[] = {
-    4UL << 10, 64UL << 10, 1UL << 20, 16UL << 20, 256UL << 20, 1UL << 30,
+	4UL << 10, 64UL << 10, 1UL << 20, 16UL << 20, 256UL << 20, 1UL << 30,
 };
 const size_t bench_nsizes = sizeof(bench_sizes) / sizeof(*bench_sizes);
 
