@@ -169,9 +169,9 @@ static int learn_zero_page(int fd)
 
 /*
  * The huge zero page, which a read fault maps in a transparent huge page
- * region. Its frame changes only once no process uses it: the 2 MiB kept
- * mapped here hold it for this process and its children. Where the kernel
- * gives none now (THP off), it stays unknown.
+ * region. Its frame changes only once no process uses it: the PMD-sized
+ * region kept mapped here holds it for this process and its children.
+ * Where the kernel gives none now (THP off), it stays unknown.
  */
 static void learn_huge_zero_page(int fd)
 {
