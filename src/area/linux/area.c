@@ -60,7 +60,7 @@ static void linux_probe(void)
 	for (unsigned int i = AML_AREA_LINUX_POLICY_INTERLEAVE + 1;
 	     aml__linux_policy(i) != NULL; i++) {
 		const int mode = aml__linux_policy(i)->mode;
-		const int ok = mode == MPOL_LOCAL
+		const int ok = !aml__linux_mode_takes_nodes(mode)
 				   ? mbind(p, psize, mode, NULL, 0, 0) == 0
 				   : mbind(p, psize, mode, first.mask,
 					   LINUX_MAXNODE, 0) == 0;
@@ -326,8 +326,8 @@ int aml__linux_bind(const struct aml_area_linux_data *data, uintptr_t origin,
 		return AML_SUCCESS;
 	if (data->weight_unit != 0)
 		return linux_bind_weights(data, origin, ptr, size, flags);
-	if (data->mode == MPOL_LOCAL)
-		ret = mbind(ptr, size, MPOL_LOCAL, NULL, 0, flags);
+	if (!aml__linux_mode_takes_nodes(data->mode))
+		ret = mbind(ptr, size, data->mode, NULL, 0, flags);
 	else
 		ret = mbind(ptr, size, data->mode, data->nodemask.mask,
 			    data->maxnode, flags);
@@ -515,8 +515,8 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data, FILE *stream,
 	const struct aml_area_linux_data *data =
 	    (const struct aml_area_linux_data *)area_data;
 	/* Default and local take no nodes: name none. */
-	const int over = data != NULL && data->mode != MPOL_DEFAULT &&
-			 data->mode != MPOL_LOCAL &&
+	const int over = data != NULL &&
+			 aml__linux_mode_takes_nodes(data->mode) &&
 			 !aml_bitmap_iszero(&data->nodemask);
 	char *nodes;
 	int n, ret;

@@ -18,7 +18,7 @@ static int linux_policy_matches(const struct aml_area_linux_data *data,
 		       aml__linux_nodes_subset(&nodes, &data->nodemask);
 	if (mode != data->mode)
 		return 0;
-	if (data->mode == MPOL_DEFAULT || data->mode == MPOL_LOCAL)
+	if (!aml__linux_mode_takes_nodes(data->mode))
 		return 1;
 	aml_bitmap_copy(&expect, &data->nodemask);
 	/* The kernel keeps one node for preferred: the lowest. */
@@ -57,15 +57,12 @@ int aml__linux_page_allowed(const struct linux_page_check *c, uintptr_t addr,
 		return node ==
 		       aml__linux_weighted_node(
 			   d, (addr - c->start) / d->weight_unit, c->total);
-	switch (d->mode) {
-	case MPOL_DEFAULT:
-	case MPOL_LOCAL:
+	if (!aml__linux_mode_takes_nodes(d->mode))
 		return 1;
-	case MPOL_PREFERRED:
+	/* The kernel keeps one node for preferred: the lowest. */
+	if (d->mode == MPOL_PREFERRED)
 		return node == c->first;
-	default:
-		return aml_bitmap_isset(&d->nodemask, (unsigned int)node) == 1;
-	}
+	return aml_bitmap_isset(&d->nodemask, (unsigned int)node) == 1;
 }
 
 static void linux_check_page(struct linux_page_check *c, uintptr_t addr,

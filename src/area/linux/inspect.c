@@ -67,7 +67,7 @@ static void inspect_policy(const void *addr, int *mode,
 	if (aml__linux_policy_at(addr, mode, nodes) != 0)
 		*mode = -1;
 	/* The kernel reports no nodes for these; keep the summary clean. */
-	if (*mode == -1 || *mode == MPOL_DEFAULT || *mode == MPOL_LOCAL)
+	if (*mode == -1 || !aml__linux_mode_takes_nodes(*mode))
 		aml_bitmap_zero(nodes);
 }
 

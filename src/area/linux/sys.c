@@ -102,20 +102,21 @@ unsigned long aml__linux_maxnode(int last)
 #define LINUX_MODE_MASK 0xff
 
 static const struct aml__linux_policy linux_policies[] = {
-    [AML_AREA_LINUX_POLICY_DEFAULT] = {"default", MPOL_DEFAULT,
+    [AML_AREA_LINUX_POLICY_DEFAULT] = {"default", MPOL_DEFAULT, 0,
 				       AML__LINUX_BY_CPU},
-    [AML_AREA_LINUX_POLICY_BIND] = {"bind", MPOL_BIND, AML__LINUX_BY_CPU_AMONG},
-    [AML_AREA_LINUX_POLICY_PREFERRED] = {"preferred", MPOL_PREFERRED,
+    [AML_AREA_LINUX_POLICY_BIND] = {"bind", MPOL_BIND, 1,
+				    AML__LINUX_BY_CPU_AMONG},
+    [AML_AREA_LINUX_POLICY_PREFERRED] = {"preferred", MPOL_PREFERRED, 1,
 					 AML__LINUX_BY_POLICY},
-    [AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE,
+    [AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE, 1,
 					  AML__LINUX_BY_POLICY},
     [AML_AREA_LINUX_POLICY_PREFERRED_MANY] = {"preferred-many",
-					      MPOL_PREFERRED_MANY,
+					      MPOL_PREFERRED_MANY, 1,
 					      AML__LINUX_BY_CPU_AMONG},
     [AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {"weighted-interleave",
-						   MPOL_WEIGHTED_INTERLEAVE,
+						   MPOL_WEIGHTED_INTERLEAVE, 1,
 						   AML__LINUX_BY_POLICY},
-    [AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL, AML__LINUX_BY_CPU},
+    [AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL, 0, AML__LINUX_BY_CPU},
 };
 
 #define LINUX_NPOLICIES (sizeof(linux_policies) / sizeof(*linux_policies))
@@ -134,6 +135,13 @@ const struct aml__linux_policy *aml__linux_policy_of_mode(int mode)
 		if (linux_policies[i].mode == (mode & LINUX_MODE_MASK))
 			return &linux_policies[i];
 	return NULL;
+}
+
+int aml__linux_mode_takes_nodes(int mode)
+{
+	const struct aml__linux_policy *p = aml__linux_policy_of_mode(mode);
+
+	return p == NULL || p->takes_nodes;
 }
 
 int aml__linux_policy_by_cpu(int mode, const struct aml_bitmap *nodes)

@@ -67,6 +67,8 @@ enum aml__linux_by_cpu {
 struct aml__linux_policy {
 	const char *name;
 	int mode; /* MPOL_* */
+	/* Whether the mode takes nodes (default and local take none). */
+	int takes_nodes;
 	enum aml__linux_by_cpu by_cpu;
 };
 
@@ -76,6 +78,9 @@ aml__linux_policy(enum aml_area_linux_policy policy);
 
 /* The entry of MPOL_* mode `mode` (mode flags ignored); NULL if unknown. */
 const struct aml__linux_policy *aml__linux_policy_of_mode(int mode);
+
+/* Whether MPOL_* mode `mode` takes nodes (an unknown mode counts as yes). */
+int aml__linux_mode_takes_nodes(int mode);
 
 /* Whether a page faulted under mode `mode` over `nodes` lands by the
  * faulting CPU (an unknown mode counts as yes). */
