@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and run every test in four lanes, each timed:
 # 1. a warnings-as-errors build: every test, with the emulated multi-node
-#    NUMA guests, the documentation check and valgrind's memcheck on the
+#    NUMA guests, the documentation check, valgrind's memcheck on the
 #    examples and tutorials (label valgrind), and, when run as root, the
 #    benchmark and inspection tests again as user nobody (label
 #    unprivileged);
@@ -9,54 +9,95 @@
 # 3. a ThreadSanitizer build running the tests that start threads
 #    (label threads);
 # 4. the libFuzzer targets of fuzz/, AML_FUZZ_SECONDS (default 60) each.
+# A lane runs once the ones before it passed. Ends with the time of each
+# lane and the list of skipped tests, each with the reason it gave.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
+ran=()
 lane_times=()
 
-# lane NAME COMMAND...: run one lane and record its time.
-lane() {
-	local name=$1 start=$SECONDS
-	shift
-	echo "== $name"
-	"$@"
-	lane_times+=("$name: $((SECONDS - start)) s")
-}
-
-build_and_test() {
+# ctest in build folder $1 (further arguments go to ctest); its output is
+# kept for the list of skips.
+run_tests() {
 	local dir=$1
 	shift
-	cmake -S "$root" -B "$root/build/$dir" "$@"
-	cmake --build "$root/build/$dir" -j"$jobs"
+	ran+=("$dir")
+	(cd "$dir" && ctest --output-on-failure -j"$jobs" "$@") 2>&1 |
+		tee "$dir/ctest.out"
+}
+
+# The reason a test gave for skipping: its output line that says "skip",
+# else its last line, from ctest's log of the last run in folder $1.
+skip_reason() {
+	awk -v t="$2" '
+		/^[0-9]+\/[0-9]+ Testing: / { on = ($3 == t); out = 0; next }
+		on && /^Output:$/ { getline; out = 1; next }
+		out && /^<end of output>$/ { exit }
+		out && NF { last = $0; if (tolower($0) ~ /skip/) why = $0 }
+		END { print (why != "" ? why : last) }
+	' "$1/Testing/Temporary/LastTest.log"
+}
+
+# ctest itself only says "Skipped".
+print_skips() {
+	local dir name reason
+	echo "== skipped tests, and why"
+	for dir in "${ran[@]}"; do
+		sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' \
+			"$dir/ctest.out" | while read -r name; do
+			reason=$(skip_reason "$dir" "$name")
+			printf '%s: %-36s %s\n' "${dir##*/}" "$name" \
+				"${reason:-(gave no reason)}"
+		done
+	done
+}
+
+# build_in FOLDER CMAKE-OPTIONS...: configure and build in build/FOLDER.
+build_in() {
+	local dir=$1
+	shift
+	cmake -S "$root" -B "$root/build/$dir" "$@" &&
+		cmake --build "$root/build/$dir" -j"$jobs"
 }
 
 lane_werror() {
-	build_and_test test -DAML_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	(cd "$root/build/test" && ctest --output-on-failure -j"$jobs")
-	
+	build_in test -DAML_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+		run_tests "$root/build/test"
 }
 
+# The guests run the first build's binaries; sanitized ones would not fit
+# their memory.
 lane_asan() {
-	build_and_test asan -DAML_WERROR=ON -DAML_SANITIZE=ON \
-		-DCMAKE_BUILD_TYPE=Debug -DAML_BUILD_BENCH=OFF
-	# The guests run the first build's binaries; sanitized ones would
-	# not fit their memory.
-	(cd "$root/build/asan" &&
-		ctest --output-on-failure -j"$jobs" -LE numa-vm)
+	build_in asan -DAML_WERROR=ON -DAML_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=Debug -DAML_BUILD_BENCH=OFF &&
+		run_tests "$root/build/asan" -LE numa-vm
 }
 
 lane_tsan() {
-	build_and_test tsan -DAML_WERROR=ON -DAML_SANITIZE=thread \
+	build_in tsan -DAML_WERROR=ON -DAML_SANITIZE=thread \
 		-DCMAKE_BUILD_TYPE=Debug -DAML_BUILD_BENCH=OFF \
-		-DAML_BUILD_EXAMPLES=OFF
-	(cd "$root/build/tsan" &&
-		ctest --output-on-failure -j"$jobs" -L threads)
+		-DAML_BUILD_EXAMPLES=OFF &&
+		run_tests "$root/build/tsan" -L threads
+}
+
+# lane NAME FUNCTION: run one lane, if every lane before it passed, and
+# record its time.
+status=0
+lane() {
+	local start=$SECONDS
+	[ "$status" = 0 ] || return 0
+	echo "== lane $1"
+	"$2" || status=$?
+	lane_times+=("$1: $((SECONDS - start)) s")
 }
 
 bash "$root/scripts/deps.sh"
-lane "1/4 -Wall -Wextra -Werror, guests, valgrind, unprivileged" lane_werror
+lane "1/4 -Wall -Wextra -Werror, guests, valgrind, user nobody" lane_werror
 lane "2/4 AddressSanitizer + UndefinedBehaviorSanitizer" lane_asan
 lane "3/4 ThreadSanitizer (label threads)" lane_tsan
-lane "4/4 libFuzzer targets" bash "$root/scripts/fuzz.sh"
-printf '== lane times\n'
+lane "4/4 libFuzzer targets" "$root/scripts/fuzz.sh"
+print_skips
+echo "== lane times"
 printf '   %s\n' "${lane_times[@]}"
+exit "$status"
