@@ -103,20 +103,6 @@ static void *map_kind(const struct kind *kind, struct aml_area **area, int fd)
 					: NULL);
 }
 
-static long free_huge_pages(void)
-{
-	FILE *f = fopen(
-	    "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
-	long v = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = 0;
-	fclose(f);
-	return v;
-}
-
 static void test_limited(void)
 {
 	struct rlimit saved, low;
@@ -152,7 +138,7 @@ static void test_limited(void)
 
 		/* Memory is back: the same call works. */
 		if (kind->flags & AML_AREA_LINUX_FLAG_HUGETLB &&
-		    free_huge_pages() < (long)(BIG / (2 * MIB))) {
+		    test_free_huge_pages(2048) < BIG / (2 * MIB)) {
 			fprintf(stderr, "hugetlb: too few free huge pages to "
 					"map once the limit is gone\n");
 			aml_area_linux_destroy(&area);

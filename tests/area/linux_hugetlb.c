@@ -6,23 +6,6 @@
 #define MIB ((size_t)1 << 20)
 #define HUGE_2MB (21 << MAP_HUGE_SHIFT)
 
-static size_t free_huge_pages(size_t kb)
-{
-	char path[128];
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages", kb);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fscanf(f, "%zu", &n) != 1)
-		n = 0;
-	fclose(f);
-	return n;
-}
-
 static void test_thp(void)
 {
 	const size_t size = 6 * MIB + 12345;
@@ -34,14 +17,12 @@ static void test_thp(void)
 	attr.flags = AML_AREA_LINUX_FLAG_THP | AML_AREA_LINUX_FLAG_POPULATE;
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
 		CHECK_EQ(aml_area_linux_create_attr(
-				 &area, NULL, AML_AREA_LINUX_POLICY_BIND,
-				 &attr),
+			     &area, NULL, AML_AREA_LINUX_POLICY_BIND, &attr),
 			 -AML_ENOTSUP);
 		return;
 	}
-	CHECK_EQ(aml_area_linux_create_attr(&area, NULL,
-					    AML_AREA_LINUX_POLICY_INTERLEAVE,
-					    &attr),
+	CHECK_EQ(aml_area_linux_create_attr(
+		     &area, NULL, AML_AREA_LINUX_POLICY_INTERLEAVE, &attr),
 		 0);
 	for (int i = 0; i < 4; i++) {
 		buf = aml_area_mmap(area, size, NULL);
@@ -50,9 +31,9 @@ static void test_thp(void)
 		CHECK_EQ(aml_linux_inspect(buf, size, 0, &p), 0);
 		CHECK_EQ(p.unplaced, 0);
 		CHECK_EQ(p.policy, MPOL_INTERLEAVE);
-		CHECK_EQ(aml_area_linux_check_binding(test_data(area), buf,
-						      size),
-			 1);
+		CHECK_EQ(
+		    aml_area_linux_check_binding(test_data(area), buf, size),
+		    1);
 		buf[size - 1] = 1;
 		CHECK_EQ(aml_area_munmap(area, buf, size), 0);
 	}
@@ -70,7 +51,7 @@ static void test_thp(void)
 static void test_hugetlb_sizes(void)
 {
 	struct aml_area_linux_attr attr = {.flags =
-						   AML_AREA_LINUX_FLAG_HUGETLB};
+					       AML_AREA_LINUX_FLAG_HUGETLB};
 	struct aml_area *area;
 
 	attr.hugetlb_page_size = 3 * MIB;
@@ -81,34 +62,31 @@ static void test_hugetlb_sizes(void)
 	attr.hugetlb_page_size = 256 * MIB; /* no such size on x86-64 */
 	if (access("/sys/kernel/mm/hugepages/hugepages-262144kB", F_OK) != 0)
 		CHECK_EQ(aml_area_linux_create_attr(
-				 &area, NULL, AML_AREA_LINUX_POLICY_BIND,
-				 &attr),
+			     &area, NULL, AML_AREA_LINUX_POLICY_BIND, &attr),
 			 -AML_ENOTSUP);
 }
 
 /* An empty pool: ENOMEM from the area and from the options alike. */
 static void test_hugetlb_empty(void)
 {
-	struct aml_area_linux_attr attr = {.flags =
-						   AML_AREA_LINUX_FLAG_HUGETLB,
+	struct aml_area_linux_attr attr = {.flags = AML_AREA_LINUX_FLAG_HUGETLB,
 					   .hugetlb_page_size = 2 * MIB};
 	/* 2 MiB pages: MAP_HUGE_2MB of <linux/mman.h>. */
 	struct aml_area_linux_mmap_options opts = {
-		NULL, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | HUGE_2MB,
-		PROT_READ | PROT_WRITE, -1, 0};
+	    NULL, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | HUGE_2MB,
+	    PROT_READ | PROT_WRITE, -1, 0};
 	struct aml_area *area;
 
 	if (access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) != 0) {
 		CHECK_EQ(aml_area_linux_create_attr(
-				 &area, NULL, AML_AREA_LINUX_POLICY_BIND,
-				 &attr),
+			     &area, NULL, AML_AREA_LINUX_POLICY_BIND, &attr),
 			 -AML_ENOTSUP);
 		return;
 	}
 	CHECK_EQ(aml_area_linux_create_attr(&area, NULL,
 					    AML_AREA_LINUX_POLICY_BIND, &attr),
 		 0);
-	if (free_huge_pages(2048) == 0) {
+	if (test_free_huge_pages(2048) == 0) {
 		aml_errno = 0;
 		CHECK(aml_area_mmap(area, 2 * MIB, NULL) == NULL);
 		CHECK_EQ(aml_errno, AML_ENOMEM);
@@ -120,8 +98,8 @@ static void test_hugetlb_empty(void)
 	}
 	aml_area_linux_destroy(&area);
 	/* A MAP_HUGE_* size the system lacks (32 MiB). */
-	opts.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-		     (25 << MAP_HUGE_SHIFT);
+	opts.flags =
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (25 << MAP_HUGE_SHIFT);
 	aml_errno = 0;
 	CHECK(aml_area_mmap(&aml_area_linux, 32 * MIB,
 			    (struct aml_area_mmap_options *)&opts) == NULL);

@@ -43,6 +43,24 @@ static inline size_t test_page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* Free hugetlbfs pages of `kb` KiB; 0 where the size does not exist. */
+static inline size_t test_free_huge_pages(size_t kb)
+{
+	char path[128];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages", kb);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%zu", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n;
+}
+
 static inline struct aml_area_linux_data *test_data(struct aml_area *a)
 {
 	return (struct aml_area_linux_data *)a->data;
