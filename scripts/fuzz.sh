@@ -11,8 +11,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/fuzz"
 seconds=${AML_FUZZ_SECONDS:-60}
 
+# Not -Werror: clang warns of things the gcc builds of CI do not, and
+# those fail the warnings-as-errors lane there, not the fuzzing.
 CC=${AML_FUZZ_CC:-clang} cmake -S "$root" -B "$build" -DAML_BUILD_FUZZ=ON \
-	-DAML_WERROR=ON -DCMAKE_BUILD_TYPE=Debug -DAML_BUILD_TESTS=OFF \
+	-DAML_WERROR=OFF -DCMAKE_BUILD_TYPE=Debug -DAML_BUILD_TESTS=OFF \
 	-DAML_BUILD_EXAMPLES=OFF -DAML_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)"
 

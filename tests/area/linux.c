@@ -1,4 +1,3 @@
-/* CTest labels: threads */
 /* The Linux area: creation, options of mmap, errors, fprintf, check_binding.
  * Runs on any node count: nodes come from the process's mems_allowed. */
 #include <aml.h>
