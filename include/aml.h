@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "aml/dma.h"
 #include "aml/utils/bitmap.h"
 #include "aml/utils/error.h"
 #include "aml/utils/features.h"
