@@ -1,0 +1,137 @@
+/* With a destination bound to node k, the Linux engine's parts are copied
+ * by workers on node k's CPUs (the CPU of each part is recorded by the
+ * engine and its node read from sysfs) and the pages land on k (checked
+ * with move_pages(2)). A destination split over two nodes gets each half
+ * copied from its own node; a placed destination moved to k is followed. */
+#include <aml.h>
+#include <aml/area/linux-inspect.h>
+#include <aml/area/linux.h>
+#include <aml/dma/linux.h>
+
+#include "check.h"
+#include "numa_check.h"
+
+#define SIZE ((size_t)8 << 20)
+#define MAX_LOG 4096
+
+static struct aml_dma_linux_record records[MAX_LOG];
+
+/* Copy into dst with logging on; check every part of [dst + lo, dst + hi)
+ * was copied on a CPU of `node`. Returns the number of parts checked. */
+static size_t copy_and_check(struct aml_dma *dma, char *dst, const char *src,
+			     size_t lo, size_t hi, int node)
+{
+	size_t n, checked = 0;
+
+	CHECK_EQ(aml_dma_linux_record(dma, records, MAX_LOG), AML_SUCCESS);
+	CHECK_EQ(aml_dma_copy(dma, dst, src, SIZE), AML_SUCCESS);
+	n = aml_dma_linux_recorded(dma);
+	CHECK_EQ(aml_dma_linux_record(dma, NULL, 0), AML_SUCCESS);
+	CHECK(n > 1 && n <= MAX_LOG);
+	CHECK(memcmp(dst, src, SIZE) == 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = records[i].dst;
+
+		if (p < dst + lo || p >= dst + hi)
+			continue;
+		CHECK(records[i].worker >= 0);
+		CHECK_EQ(check_cpu_node(records[i].cpu), node);
+		checked++;
+	}
+	CHECK(checked > 0);
+	return checked;
+}
+
+static void check_landed(const char *p, size_t size, int node)
+{
+	size_t total, on = check_pages_on(p, size, node, &total);
+
+	printf("  %zu of %zu pages on node %d\n", on, total, node);
+	CHECK_EQ(on, total);
+}
+
+/* Destination from an area bound to `node`, not touched before the copy. */
+static void bound_destination(struct aml_dma *dma, const char *src, int node,
+			      int has_cpus)
+{
+	struct aml_bitmap mask;
+	struct aml_area *area;
+	char *dst;
+
+	aml_bitmap_zero(&mask);
+	aml_bitmap_set(&mask, (unsigned int)node);
+	CHECK_EQ(
+	    aml_area_linux_create(&area, &mask, AML_AREA_LINUX_POLICY_BIND),
+	    AML_SUCCESS);
+	dst = aml_area_mmap(area, SIZE, NULL);
+	CHECK(dst != NULL);
+	if (has_cpus)
+		printf("node %d: %zu parts, all copied on its CPUs\n", node,
+		       copy_and_check(dma, dst, src, 0, SIZE, node));
+	else
+		CHECK_EQ(aml_dma_copy(dma, dst, src, SIZE), AML_SUCCESS);
+	CHECK(memcmp(dst, src, SIZE) == 0);
+	check_landed(dst, SIZE, node);
+	CHECK_EQ(aml_area_munmap(area, dst, SIZE), AML_SUCCESS);
+	aml_area_linux_destroy(&area);
+}
+
+/* Placed pages are followed: first half on node a, second half on b. */
+static void placed_destination(struct aml_dma *dma, const char *src, int a,
+			       int b)
+{
+	char *dst = aml_area_mmap(&aml_area_linux, SIZE, NULL);
+	size_t moved, failed;
+
+	CHECK(dst != NULL);
+	memset(dst, 1, SIZE);
+	CHECK_EQ(
+	    aml_linux_move_pages(dst, SIZE / 2, &a, 1, &moved, &failed, NULL),
+	    AML_SUCCESS);
+	CHECK_EQ(aml_linux_move_pages(dst + SIZE / 2, SIZE / 2, &b, 1, &moved,
+				      &failed, NULL),
+		 AML_SUCCESS);
+	check_landed(dst, SIZE / 2, a);
+	check_landed(dst + SIZE / 2, SIZE / 2, b);
+	copy_and_check(dma, dst, src, 0, SIZE / 2, a);
+	copy_and_check(dma, dst, src, SIZE / 2, SIZE, b);
+	printf("halves on nodes %d and %d: each copied from its node\n", a, b);
+	CHECK_EQ(aml_area_munmap(&aml_area_linux, dst, SIZE), AML_SUCCESS);
+}
+
+int main(void)
+{
+	int cpu_nodes[64], cpus[64], mem_nodes[64], ncpu, nmem;
+	struct aml_dma *dma;
+	struct aml_bitmap allowed;
+	char *src;
+
+	ncpu = check_cpu_nodes(cpu_nodes, cpus, 64);
+	if (ncpu < 2)
+		SKIP("needs two NUMA nodes with CPUs (has %d)", ncpu);
+	aml_bitmap_zero(&allowed);
+	CHECK(get_mempolicy(NULL, allowed.mask, AML_BITMAP_MAX + 1, NULL,
+			    MPOL_F_MEMS_ALLOWED) == 0);
+	nmem = 0;
+	for (int i = 0; i < AML_BITMAP_MAX && nmem < 64; i++)
+		if (aml_bitmap_isset(&allowed, (unsigned int)i) == 1)
+			mem_nodes[nmem++] = i;
+	src = malloc(SIZE);
+	CHECK(src != NULL);
+	for (size_t i = 0; i < SIZE; i++)
+		src[i] = (char)(i * 7 + (i >> 12));
+	/* Two workers per node with CPUs. */
+	CHECK_EQ(aml_dma_linux_create(&dma, 2 * (unsigned int)ncpu),
+		 AML_SUCCESS);
+	for (int i = 0; i < nmem; i++) {
+		int has_cpus = 0;
+
+		for (int j = 0; j < ncpu; j++)
+			has_cpus |= cpu_nodes[j] == mem_nodes[i];
+		bound_destination(dma, src, mem_nodes[i], has_cpus);
+	}
+	placed_destination(dma, src, cpu_nodes[1], cpu_nodes[0]);
+	aml_dma_linux_destroy(&dma);
+	free(src);
+	return 0;
+}
