@@ -94,23 +94,26 @@ static void linux_move(char *dst, const char *src, int byte, size_t size)
 static void linux_run_here(struct aml_dma_linux_data *d, char *dst,
 			   const char *src, int byte, size_t size)
 {
+	if (size == 0)
+		return;
 	linux_move(dst, src, byte, size);
-	if (size == 0 ||
-	    !atomic_load_explicit(&d->recording, memory_order_relaxed))
+	if (!atomic_load_explicit(&d->recording, memory_order_relaxed))
 		return;
 	pthread_mutex_lock(&d->lock);
 	linux_log(d, dst, size, sched_getcpu(), -1, -1);
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* First queued part that worker node `node` may run; the caller holds
- * d->lock. */
-static struct linux_part *linux_take(struct aml_dma_linux_data *d, int node)
+/* First queued part that a thread on `node` may run (of request `r` only,
+ * unless NULL); the caller holds d->lock. */
+static struct linux_part *linux_take(struct aml_dma_linux_data *d, int node,
+				     const struct linux_req *r)
 {
 	struct linux_part *p, *prev = NULL;
 
 	for (p = d->head; p != NULL; prev = p, p = p->next)
-		if (p->node < 0 || p->node == node)
+		if ((p->node < 0 || p->node == node) &&
+		    (r == NULL || p->req == r))
 			break;
 	if (p == NULL)
 		return NULL;
@@ -123,33 +126,67 @@ static struct linux_part *linux_take(struct aml_dma_linux_data *d, int node)
 	return p;
 }
 
+/* Run a part taken from the queue; the caller holds d->lock, which is
+ * released meanwhile. `worker` is -1 for a submitting or waiting thread. */
+static void linux_do_part(struct aml_dma_linux_data *d, struct linux_part *p,
+			  int worker)
+{
+	int cpu;
+
+	pthread_mutex_unlock(&d->lock);
+	cpu = sched_getcpu();
+	linux_move(p->dst, p->src, p->byte, p->size);
+	pthread_mutex_lock(&d->lock);
+	if (atomic_load_explicit(&d->recording, memory_order_relaxed))
+		linux_log(d, p->dst, p->size, cpu, p->node, worker);
+	if (--p->req->left == 0)
+		pthread_cond_broadcast(&d->done);
+}
+
 static void *linux_worker_main(void *arg)
 {
 	struct linux_worker *w = arg;
 	struct aml_dma_linux_data *d = w->d;
 	struct linux_part *p;
-	int cpu;
 
 	pthread_mutex_lock(&d->lock);
 	for (;;) {
-		p = linux_take(d, w->node);
-		if (p == NULL) {
-			if (d->stop)
-				break;
-			pthread_cond_wait(&d->work, &d->lock);
+		p = linux_take(d, w->node, NULL);
+		if (p != NULL) {
+			linux_do_part(d, p, w->index);
 			continue;
 		}
-		pthread_mutex_unlock(&d->lock);
-		cpu = sched_getcpu();
-		linux_move(p->dst, p->src, p->byte, p->size);
-		pthread_mutex_lock(&d->lock);
-		if (atomic_load_explicit(&d->recording, memory_order_relaxed))
-			linux_log(d, p->dst, p->size, cpu, p->node, w->index);
-		if (--p->req->left == 0)
-			pthread_cond_broadcast(&d->done);
+		if (d->stop)
+			break;
+		pthread_cond_wait(&d->work, &d->lock);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
+}
+
+/* The node of the CPU the calling thread runs on, or -1. */
+static int linux_here(const struct aml_dma_linux_data *d)
+{
+	const int cpu = sched_getcpu();
+	const int node = cpu >= 0 && d->nnodes > 1 ? numa_node_of_cpu(cpu) : 0;
+
+	return node < d->nnodes ? node : -1;
+}
+
+/* A thread waiting for `r` copies the parts of it that no worker took yet
+ * and that are meant for its node, then waits for the others; the caller
+ * holds d->lock. Waiters helping makes a hand-off to busy workers cost no
+ * more than copying alone. */
+static void linux_help_and_wait(struct aml_dma_linux_data *d,
+				struct linux_req *r)
+{
+	const int node = linux_here(d);
+	struct linux_part *p;
+
+	while ((p = linux_take(d, node, r)) != NULL)
+		linux_do_part(d, p, -1);
+	while (r->left > 0)
+		pthread_cond_wait(&d->done, &d->lock);
 }
 
 /* The node a destination page is on, or will be on by its policy; -1 when
@@ -221,13 +258,16 @@ static size_t linux_segments(const struct aml_dma_linux_data *d, char *dst,
 	return n;
 }
 
-/* Parts that split a run of `len` bytes bound for `node`. */
+/* Parts that split a run of `len` bytes bound for `node`: two for each
+ * thread that may copy them (its workers and a waiting thread), so that
+ * threads that finish first take more, none under PART_MIN bytes. */
 static size_t linux_run_parts(const struct aml_dma_linux_data *d, int node,
 			      size_t len)
 {
 	size_t n = node < 0 ? d->nworkers : (size_t)d->workers_on[node];
 	const size_t most = len / PART_MIN;
 
+	n = 2 * (n + 1);
 	n = n < most ? n : most;
 	return n < 1 ? 1 : n;
 }
@@ -322,8 +362,7 @@ static int linux_run(struct aml_dma_linux_data *d, char *dst, const char *src,
 		return -AML_ENOMEM;
 	pthread_mutex_lock(&d->lock);
 	linux_queue(d, r);
-	while (r->left > 0)
-		pthread_cond_wait(&d->done, &d->lock);
+	linux_help_and_wait(d, r);
 	pthread_mutex_unlock(&d->lock);
 	free(r);
 	return AML_SUCCESS;
@@ -398,10 +437,13 @@ static int linux_finish(struct aml_dma_data *data, struct aml_dma_request *req,
 		return -AML_EINVAL;
 	}
 	r->consumed = 1;
-	if (cancel)
+	if (cancel) {
 		linux_unqueue(d, r);
-	while (r->left > 0)
-		pthread_cond_wait(&d->done, &d->lock);
+		while (r->left > 0)
+			pthread_cond_wait(&d->done, &d->lock);
+	} else {
+		linux_help_and_wait(d, r);
+	}
 	aml__dma_handles_remove(&d->handles, req);
 	pthread_mutex_unlock(&d->lock);
 	free(r);

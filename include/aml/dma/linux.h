@@ -11,7 +11,11 @@
  * policy binds or prefers one node, each part is copied by a worker on a
  * CPU of that part's node, so that the stores are local and pages that are
  * not placed yet are first touched on the right node; parts whose node has
- * no worker, or is unknown, go to any worker. Smaller copies, and every
+ * no worker, or is unknown, go to any worker. A thread that waits for a
+ * copy (the caller of aml_dma_copy() or aml_dma_memset(), or of
+ * aml_dma_wait()) copies the parts no worker has taken yet that are meant
+ * for its own node or for any node, so that a copy never waits long for
+ * busy workers. Smaller copies, and every
  * copy of an engine with 0 workers, run on the calling thread (an
  * asynchronous one is then complete when aml_dma_async_copy() returns).
  *
@@ -87,7 +91,7 @@ struct aml_dma_linux_record {
 	int cpu;
 	/** The node the engine aimed the part at; -1 for any worker. */
 	int node;
-	/** The worker that ran it; -1 for the calling thread. */
+	/** The worker that ran it; -1 for a submitting or waiting thread. */
 	int worker;
 };
 
