@@ -119,12 +119,12 @@ int main(void)
 	CHECK(src != NULL);
 	for (size_t i = 0; i < SIZE; i++)
 		src[i] = (char)(i * 7 + (i >> 12));
+	/* Two workers per node with CPUs (those this thread may use now). */
+	CHECK_EQ(aml_dma_linux_create(&dma, 2 * (unsigned int)ncpu),
+		 AML_SUCCESS);
 	/* This thread helps with the parts meant for its node: keep it on
 	 * one, so that the CPU it records stays the one it copies on. */
 	check_pin(cpus[0]);
-	/* Two workers per node with CPUs. */
-	CHECK_EQ(aml_dma_linux_create(&dma, 2 * (unsigned int)ncpu),
-		 AML_SUCCESS);
 	for (int i = 0; i < nmem; i++) {
 		int has_cpus = 0;
 

@@ -3,7 +3,7 @@
  * @brief The Linux copy engine: a pool of pinned worker threads.
  *
  * `aml_dma_linux_create(&dma, n)` starts `n` worker threads, each pinned to
- * one CPU this process may run on; workers are spread over the NUMA nodes
+ * one CPU that the creating thread may run on (its affinity when it calls); workers are spread over the NUMA nodes
  * that have such CPUs (worker `i` goes to the `i % k`-th of the `k` nodes).
  * A copy or memset of at least the engine's threshold (see
  * aml_dma_linux_set_threshold()) is split into parts that the workers copy
