@@ -165,7 +165,7 @@ void *aml_replicaset_local(struct aml_replicaset *rs)
 	const int cpu = sched_getcpu();
 
 	if (rs == NULL)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (cpu >= 0 && numa_available() >= 0)
 		node = numa_node_of_cpu(cpu);
 	if (node < 0 || node >= rs->nnodes)
@@ -176,9 +176,9 @@ void *aml_replicaset_local(struct aml_replicaset *rs)
 void *aml_replicaset_on_node(struct aml_replicaset *rs, int node)
 {
 	if (rs == NULL)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (node < 0 || node >= rs->nnodes || rs->copy[node] == NULL)
-		return aml_fail_null(AML_EDOM);
+		return aml__fail_null(AML_EDOM);
 	return rs->copy[node];
 }
 
