@@ -38,7 +38,7 @@ static size_t memory_budget(void)
 
 	if (sysinfo(&si) != 0)
 		return (size_t)64 << 20;
-	return (size_t)((si.freeram + si.bufferram) * si.mem_unit / 2);
+	return (size_t)((si.freeram + si.bufferram) * si.mem_unit / 10 * 8);
 }
 
 static void check_guards(const unsigned char *dst, size_t size)
@@ -124,18 +124,20 @@ int main(void)
 	const size_t budget = memory_budget();
 	unsigned char *sbuf, *dbuf;
 
-	while (most > ((size_t)1 << 20) && 2 * most + (1 << 20) > budget)
+	while (most > ((size_t)1 << 20) && 2 * most + (32 << 20) > budget)
 		most /= 2;
 	if (most < ((size_t)256 << 20))
 		printf("memory: largest size %zu bytes\n", most);
 	sbuf = malloc(most + 16);
 	dbuf = malloc(most + 2 * GUARD + 16);
 	CHECK(sbuf && dbuf);
+	/* Every size with 2 workers; up to 17 MiB for the other set-ups. */
+	const size_t small = most < (17u << 20) ? most : 17u << 20;
 	sweep(2, (size_t)-1, most, sbuf, dbuf);
-	sweep(0, (size_t)-1, most < (16u << 20) ? most : 16u << 20, sbuf, dbuf);
-	sweep(1, 0, most < (16u << 20) ? most : 16u << 20, sbuf, dbuf);
-	sweep(4, 0, most < (16u << 20) ? most : 16u << 20, sbuf, dbuf);
-	sweep(3, 4096, most < (16u << 20) ? most : 16u << 20, sbuf, dbuf);
+	sweep(0, (size_t)-1, small, sbuf, dbuf);
+	sweep(1, 0, small, sbuf, dbuf);
+	sweep(4, 0, small, sbuf, dbuf);
+	sweep(3, 4096, small, sbuf, dbuf);
 	free(sbuf);
 	free(dbuf);
 	return 0;

@@ -2,12 +2,13 @@
  * by workers on node k's CPUs (the CPU of each part is recorded by the
  * engine and its node read from sysfs) and the pages land on k (checked
  * with move_pages(2)). A destination split over two nodes gets each half
- * copied from its own node; a placed destination moved to k is followed. */
+ * copied from its own node, whether bound or placed by first touch. */
 #include <aml.h>
 #include <aml/area/linux-inspect.h>
 #include <aml/area/linux.h>
 #include <aml/dma/linux.h>
 
+#include "area/linux_test.h"
 #include "check.h"
 #include "numa_check.h"
 
@@ -75,21 +76,42 @@ static void bound_destination(struct aml_dma *dma, const char *src, int node,
 	aml_area_linux_destroy(&area);
 }
 
-/* Placed pages are followed: first half on node a, second half on b. */
+struct toucher {
+	char *p;
+	size_t len;
+	int cpu;
+};
+
+static void *touch_main(void *arg)
+{
+	struct toucher *t = arg;
+
+	check_pin(t->cpu);
+	memset(t->p, 1, t->len);
+	return NULL;
+}
+
+/* First touch of [p, p + len) from `cpu`: the default policy places the
+ * pages on that CPU's node. */
+static void touch_from(int cpu, char *p, size_t len)
+{
+	struct toucher t = {.p = p, .len = len, .cpu = cpu};
+	pthread_t th;
+
+	CHECK(pthread_create(&th, NULL, touch_main, &t) == 0);
+	CHECK(pthread_join(th, NULL) == 0);
+}
+
+/* Placed pages are followed: first half on node a, second half on b
+ * (placed by first touch from their CPUs, under the default policy). */
 static void placed_destination(struct aml_dma *dma, const char *src, int a,
-			       int b)
+			       int cpu_a, int b, int cpu_b)
 {
 	char *dst = aml_area_mmap(&aml_area_linux, SIZE, NULL);
-	size_t moved, failed;
 
 	CHECK(dst != NULL);
-	memset(dst, 1, SIZE);
-	CHECK_EQ(
-	    aml_linux_move_pages(dst, SIZE / 2, &a, 1, &moved, &failed, NULL),
-	    AML_SUCCESS);
-	CHECK_EQ(aml_linux_move_pages(dst + SIZE / 2, SIZE / 2, &b, 1, &moved,
-				      &failed, NULL),
-		 AML_SUCCESS);
+	touch_from(cpu_a, dst, SIZE / 2);
+	touch_from(cpu_b, dst + SIZE / 2, SIZE / 2);
 	check_landed(dst, SIZE / 2, a);
 	check_landed(dst + SIZE / 2, SIZE / 2, b);
 	copy_and_check(dma, dst, src, 0, SIZE / 2, a);
@@ -102,19 +124,12 @@ int main(void)
 {
 	int cpu_nodes[64], cpus[64], mem_nodes[64], ncpu, nmem;
 	struct aml_dma *dma;
-	struct aml_bitmap allowed;
 	char *src;
 
 	ncpu = check_cpu_nodes(cpu_nodes, cpus, 64);
 	if (ncpu < 2)
 		SKIP("needs two NUMA nodes with CPUs (has %d)", ncpu);
-	aml_bitmap_zero(&allowed);
-	CHECK(get_mempolicy(NULL, allowed.mask, AML_BITMAP_MAX + 1, NULL,
-			    MPOL_F_MEMS_ALLOWED) == 0);
-	nmem = 0;
-	for (int i = 0; i < AML_BITMAP_MAX && nmem < 64; i++)
-		if (aml_bitmap_isset(&allowed, (unsigned int)i) == 1)
-			mem_nodes[nmem++] = i;
+	nmem = test_nodes(mem_nodes, 64);
 	src = malloc(SIZE);
 	CHECK(src != NULL);
 	for (size_t i = 0; i < SIZE; i++)
@@ -132,7 +147,8 @@ int main(void)
 			has_cpus |= cpu_nodes[j] == mem_nodes[i];
 		bound_destination(dma, src, mem_nodes[i], has_cpus);
 	}
-	placed_destination(dma, src, cpu_nodes[1], cpu_nodes[0]);
+	placed_destination(dma, src, cpu_nodes[1], cpus[1], cpu_nodes[0],
+			   cpus[0]);
 	aml_dma_linux_destroy(&dma);
 	free(src);
 	return 0;

@@ -7,6 +7,7 @@
 #include <aml/higher/replicaset.h>
 #include <limits.h>
 
+#include "area/linux_test.h"
 #include "check.h"
 #include "numa_check.h"
 
@@ -178,12 +179,10 @@ int main(void)
 	CHECK(src != NULL);
 	for (size_t i = 0; i < SIZE; i++)
 		src[i] = (char)(i * 11 + (i >> 9));
+	nnodes = test_nodes(nodes, MAXN);
 	aml_bitmap_zero(&all);
-	CHECK(get_mempolicy(NULL, all.mask, AML_BITMAP_MAX + 1, NULL,
-			    MPOL_F_MEMS_ALLOWED) == 0);
-	for (int i = 0; i < AML_BITMAP_MAX && nnodes < MAXN; i++)
-		if (aml_bitmap_isset(&all, (unsigned int)i) == 1)
-			nodes[nnodes++] = i;
+	for (int i = 0; i < nnodes; i++)
+		aml_bitmap_set(&all, (unsigned int)nodes[i]);
 	ncpu = check_cpu_nodes(cpu_nodes, cpus, MAXN);
 	CHECK(ncpu > 0);
 	bad_input();
