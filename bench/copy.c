@@ -92,23 +92,131 @@ static void copy_aml2(void *dst, const void *src, size_t size)
 	check_ok(aml_dma_copy(engine2, dst, src, size));
 }
 
-struct competitor {
-	const char *name;
-	void (*copy)(void *dst, const void *src, size_t size);
+/* The buffers of one size: a source and a destination, both touched. */
+struct buffers {
+	char *src, *dst;
 };
+
+static void *prepare(size_t size)
+{
+	struct buffers *b = malloc(sizeof(*b));
+
+	if (b == NULL || (b->src = malloc(size)) == NULL ||
+	    (b->dst = malloc(size)) == NULL) {
+		fprintf(stderr, "out of memory for %zu bytes\n", size);
+		exit(1);
+	}
+	memset(b->src, 0x5a, size);
+	memset(b->dst, 0, size);
+	return b;
+}
+
+static void release(void *data, size_t size)
+{
+	struct buffers *b = data;
+
+	(void)size;
+	free(b->src);
+	free(b->dst);
+	free(b);
+}
+
+typedef void (*copy_fn)(void *dst, const void *src, size_t size);
+
+static int run_copy(const void *arg, void *data, size_t size, long i)
+{
+	struct buffers *b = data;
+
+	(void)i;
+	(*(const copy_fn *)arg)(b->dst, b->src, size);
+	return 1;
+}
+
+/* Every byte arrived; clear the destination for the next sample. */
+static int after_copy(const void *arg, void *data, size_t size, long count)
+{
+	struct buffers *b = data;
+	const int right = memcmp(b->dst, b->src, size) == 0;
+
+	(void)arg;
+	(void)count;
+	memset(b->dst, 0, size);
+	return right;
+}
+
+static void setup(void)
+{
+	pthread_create(&helper.thread, NULL, helper_main, NULL);
+	check_ok(aml_dma_linux_create(&engine1, 1));
+	check_ok(aml_dma_linux_create(&engine2, 2));
+}
+
+static const copy_fn fn_memcpy = copy_memcpy, fn_hand2 = copy_hand2,
+		     fn_aml1 = copy_aml1, fn_aml2 = copy_aml2;
 
 /* The first is the reference. */
-static const struct competitor competitors[] = {
-    {"memcpy", copy_memcpy},
-    {"hand2", copy_hand2},
-    {"aml1", copy_aml1},
-    {"aml2", copy_aml2},
+static const struct bench_method methods[] = {
+    {.name = "memcpy", .run = run_copy, .after = after_copy, .arg = &fn_memcpy},
+    {.name = "hand2", .run = run_copy, .after = after_copy, .arg = &fn_hand2},
+    {.name = "aml1", .run = run_copy, .after = after_copy, .arg = &fn_aml1},
+    {.name = "aml2", .run = run_copy, .after = after_copy, .arg = &fn_aml2},
 };
-#define NCOMP (sizeof(competitors) / sizeof(*competitors))
+enum { M_MEMCPY, M_HAND2, M_AML1, M_AML2, NMETHODS };
+
+static const struct bench_spec spec = {
+    .name = "copy",
+    .help = "Copy memory: the Linux copy engine vs memcpy and a "
+	    "hand-written 2-thread memcpy; copy vs migrate.",
+    .title = "copy: the Linux copy engine",
+    .legend = "# memcpy: one thread (the reference); hand2: hand-written "
+	      "2-thread memcpy (caller + a helper)\n"
+	      "# aml1, aml2: aml_dma_copy() on a Linux engine with 1 and 2 "
+	      "workers (below the 1 MiB\n"
+	      "#   threshold the caller copies; above it the caller helps)\n",
+    .unit = "copy",
+    .methods = methods,
+    .nmethods = NMETHODS,
+    .reps = 7,
+    .quick_reps = 3,
+    .sample_s = 0.03,
+    .quick_sample_s = 0.003,
+    .calibrate_reference = 1,
+    .setup = setup,
+    .prepare = prepare,
+    .release = release,
+};
+
+/* The targets, from the table's medians. */
+static void print_targets(const struct bench_results *res)
+{
+	char buf[24];
+
+	printf("aml2 / hand2 (ratio of medians):");
+	for (size_t s = 0; s < res->nsizes; s++)
+		printf(" %s %.3fx", bench_size_str(res->sizes[s], buf),
+		       res->ratio[M_AML2][s] / res->ratio[M_HAND2][s]);
+	printf("\n");
+	for (size_t s = 0; s < res->nsizes; s++) {
+		const double vh =
+		    res->ratio[M_AML2][s] / res->ratio[M_HAND2][s];
+
+		bench_size_str(res->sizes[s], buf);
+		if (res->sizes[s] >= (16UL << 20))
+			printf("target at %s: aml2 within 1.1x of hand2: %s\n",
+			       buf, bench_met(vh <= 1.1));
+		else if (res->sizes[s] < AML_DMA_LINUX_THRESHOLD)
+			printf("target at %s: aml1, aml2 within 1.05x of "
+			       "memcpy: %s\n",
+			       buf,
+			       bench_met(res->ratio[M_AML1][s] <= 1.05 &&
+					 res->ratio[M_AML2][s] <= 1.05));
+	}
+	printf("\n");
+}
 
 /* Seconds per copy over `iters` copies. */
-static double sample(void (*copy)(void *, const void *, size_t), char *dst,
-		     const char *src, size_t size, long iters)
+static double sample(copy_fn copy, char *dst, const char *src, size_t size,
+		     long iters)
 {
 	const double t0 = bench_now();
 
@@ -117,77 +225,14 @@ static double sample(void (*copy)(void *, const void *, size_t), char *dst,
 	return (bench_now() - t0) / (double)iters;
 }
 
+/* Copies per sample so that memcpy takes about `target` seconds. */
 static long calibrate(char *dst, const char *src, size_t size, double target)
 {
 	double t;
 
 	sample(copy_memcpy, dst, src, size, 1);
 	t = sample(copy_memcpy, dst, src, size, 1);
-	if (t * 2 > target)
-		return 1;
-	return (long)(target / t);
-}
-
-static int verify(const char *dst, const char *src, size_t size)
-{
-	return memcmp(dst, src, size) == 0;
-}
-
-/* Table 1: every competitor at every size; returns 0 if a target is
- * missed. */
-static int speed_table(const struct bench_opts *o, char *dst, char *src)
-{
-	double t[NCOMP][64], ratio[NCOMP][16], vs_hand[64], r[64];
-	size_t nsizes = 0;
-	int ok = 1;
-
-	printf("%6s %6s %10s", "size", "iters", "memcpy us");
-	for (size_t c = 1; c < NCOMP; c++)
-		printf(" %9s", competitors[c].name);
-	printf(" %11s  bytes\n", "aml2/hand2");
-	for (size_t s = 0; s < bench_nsizes && bench_sizes[s] <= o->max; s++) {
-		const size_t size = bench_sizes[s];
-		const long iters = calibrate(
-		    dst, src, size, o->quick ? QUICK_SAMPLE_S : SAMPLE_S);
-		int right = 1;
-		char buf[24];
-
-		for (int k = 0; k < o->reps; k++)
-			for (size_t i = 0; i < NCOMP; i++) {
-				const size_t c = (i + (size_t)k) % NCOMP;
-
-				memset(dst, 0, size);
-				t[c][k] = sample(competitors[c].copy, dst, src,
-						 size, iters);
-				right &= verify(dst, src, size);
-			}
-		printf("%6s %6ld %10.1f", bench_size_str(size, buf), iters,
-		       bench_median(t[0], (size_t)o->reps) * 1e6);
-		for (size_t c = 0; c < NCOMP; c++) {
-			for (int k = 0; k < o->reps; k++)
-				r[k] = t[c][k] / t[0][k];
-			ratio[c][s] = bench_median(r, (size_t)o->reps);
-			if (c > 0)
-				printf(" %8.3fx", ratio[c][s]);
-		}
-		for (int k = 0; k < o->reps; k++)
-			vs_hand[k] = t[3][k] / t[1][k];
-		const double vh = bench_median(vs_hand, (size_t)o->reps);
-		printf(" %10.3fx  %s\n", vh, right ? "ok" : "WRONG");
-		ok &= right;
-		if (size >= (16UL << 20) && vh > 1.1)
-			printf("  target missed: aml2 > 1.1x hand2 at %s\n",
-			       buf);
-		if (size < AML_DMA_LINUX_THRESHOLD &&
-		    (ratio[2][s] > 1.05 || ratio[3][s] > 1.05))
-			printf("  target missed: aml > 1.05x memcpy at %s\n",
-			       buf);
-		nsizes++;
-	}
-	bench_print_medians("memcpy", &competitors[0].name,
-			    sizeof(competitors[0]), ratio, NCOMP, nsizes);
-	printf("\n\n");
-	return ok;
+	return t * 2 > target ? 1 : (long)(target / t);
 }
 
 /* Table 2: the engine with 2 workers and no threshold against memcpy, to
@@ -306,41 +351,18 @@ static int move_table(const struct bench_opts *o)
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o;
-	char *src, *dst;
+	const size_t most = 8UL << 20;
+	struct bench_results res;
+	struct buffers *b;
 	int ok;
 
-	bench_parse(argc, argv,
-		    "Copy memory: the Linux copy engine vs memcpy and a "
-		    "hand-written 2-thread memcpy; copy vs migrate.",
-		    7, 3, &o);
-	bench_print_machine(stdout, "copy: the Linux copy engine");
-	printf("# memcpy: one thread (the reference); hand2: hand-written "
-	       "2-thread memcpy (caller + a helper)\n"
-	       "# aml1, aml2: aml_dma_copy() on a Linux engine with 1 and 2 "
-	       "workers (threshold %zu KiB: below it\n"
-	       "#   the caller copies); ratios: median over %d repetitions of "
-	       "time / memcpy time; aml2/hand2\n"
-	       "#   likewise. Targets: aml2/hand2 <= 1.1 from 16M; aml <= 1.05 "
-	       "memcpy below the threshold.\n",
-	       AML_DMA_LINUX_THRESHOLD >> 10, o.reps);
-	src = malloc(o.max);
-	dst = malloc(o.max);
-	if (src == NULL || dst == NULL) {
-		fprintf(stderr, "out of memory\n");
-		return 1;
-	}
-	memset(src, 0x5a, o.max);
-	memset(dst, 0, o.max);
-	pthread_create(&helper.thread, NULL, helper_main, NULL);
-	check_ok(aml_dma_linux_create(&engine1, 1));
-	check_ok(aml_dma_linux_create(&engine2, 2));
-	ok = speed_table(&o, dst, src);
-	threshold_table(&o, dst, src);
-	free(src);
-	free(dst);
-	ok &= move_table(&o);
+	bench_run(&spec, argc, argv, &res);
+	print_targets(&res);
+	b = prepare(res.opts.max < most ? res.opts.max : most);
+	threshold_table(&res.opts, b->dst, b->src);
+	release(b, 0);
+	ok = move_table(&res.opts);
 	aml_dma_linux_destroy(&engine1);
 	aml_dma_linux_destroy(&engine2);
-	return ok ? 0 : 1;
+	return ok ? bench_status(&res) : 1;
 }
