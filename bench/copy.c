@@ -171,7 +171,7 @@ static const struct bench_spec spec = {
     .legend = "# memcpy: one thread (the reference); hand2: hand-written "
 	      "2-thread memcpy (caller + a helper)\n"
 	      "# aml1, aml2: aml_dma_copy() on a Linux engine with 1 and 2 "
-	      "workers (below the 1 MiB\n"
+	      "workers (below the 4 MiB\n"
 	      "#   threshold the caller copies; above it the caller helps)\n",
     .unit = "copy",
     .methods = methods,

@@ -79,7 +79,7 @@ AML_EXPORT void aml_dma_linux_destroy(struct aml_dma **dma);
 AML_EXPORT int aml_dma_linux_set_threshold(struct aml_dma *dma, size_t bytes);
 
 /** Default threshold of aml_dma_linux_set_threshold(), bytes. */
-#define AML_DMA_LINUX_THRESHOLD ((size_t)1 << 20)
+#define AML_DMA_LINUX_THRESHOLD ((size_t)4 << 20)
 
 /** One part of a copy or memset, as aml_dma_linux_record() logs it. */
 struct aml_dma_linux_record {
