@@ -7,8 +7,8 @@
  * to the thread instead. */
 #include <aml.h>
 #include <aml/area/hwloc.h>
-#include <aml/area/linux.h>
 #include <aml/area/linux-inspect.h>
+#include <aml/area/linux.h>
 #include <aml/dma/linux.h>
 #include <time.h>
 

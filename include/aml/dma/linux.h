@@ -3,21 +3,21 @@
  * @brief The Linux copy engine: a pool of pinned worker threads.
  *
  * `aml_dma_linux_create(&dma, n)` starts `n` worker threads, each pinned to
- * one CPU that the creating thread may run on (its affinity when it calls); workers are spread over the NUMA nodes
- * that have such CPUs (worker `i` goes to the `i % k`-th of the `k` nodes).
- * A copy or memset of at least the engine's threshold (see
- * aml_dma_linux_set_threshold()) is split into parts that the workers copy
- * in parallel. Where the destination's pages are placed, or its memory
- * policy binds or prefers one node, each part is copied by a worker on a
- * CPU of that part's node, so that the stores are local and pages that are
- * not placed yet are first touched on the right node; parts whose node has
- * no worker, or is unknown, go to any worker. A thread that waits for a
+ * one CPU that the creating thread may run on (its affinity when it calls);
+ * workers are spread over the NUMA nodes that have such CPUs (worker `i` goes
+ * to the `i % k`-th of the `k` nodes). A copy or memset of at least the
+ * engine's threshold (see aml_dma_linux_set_threshold()) is split into parts
+ * that the workers copy in parallel. Where the destination's pages are placed,
+ * or its memory policy binds or prefers one node, each part is copied by a
+ * worker on a CPU of that part's node, so that the stores are local and pages
+ * that are not placed yet are first touched on the right node; parts whose node
+ * has no worker, or is unknown, go to any worker. A thread that waits for a
  * copy (the caller of aml_dma_copy() or aml_dma_memset(), or of
  * aml_dma_wait()) copies the parts no worker has taken yet that are meant
  * for its own node or for any node, so that a copy never waits long for
- * busy workers. Smaller copies, and every
- * copy of an engine with 0 workers, run on the calling thread (an
- * asynchronous one is then complete when aml_dma_async_copy() returns).
+ * busy workers. Smaller copies, and every copy of an engine with 0
+ * workers, run on the calling thread (an asynchronous one is then complete
+ * when aml_dma_async_copy() returns).
  *
  * Requests are handles checked against a generation count, so a request
  * waited on twice, or after a cancel, is rejected with -::AML_EINVAL
