@@ -45,6 +45,10 @@ _Bool aml_tbb_pool_free(struct aml_tbb_pool *pool, void *ptr)
 size_t aml_tbb_pool_msize(struct aml_tbb_pool *pool, void *ptr)
     AML_TBB("10pool_msizeEPNS_10MemoryPoolEPv");
 
+/* tbbmalloc's C API (scalable_allocator.h). */
+int scalable_allocation_command(int cmd, void *param);
+#define AML_TBB_CLEAN_THREAD_BUFFERS 1
+
 /* Idle chunks kept for reuse, per heap, before going back to the area. */
 #define AML_HEAP_CACHE_BYTES ((size_t)64 << 20)
 /* Larger requests fail at once: no area maps them. */
@@ -268,6 +272,8 @@ int aml_allocator_heap_trim(struct aml_allocator *allocator)
 {
 	if (allocator == NULL || allocator->ops != &aml_allocator_heap_ops)
 		return -AML_EINVAL;
+	/* The calling thread's cached objects and blocks, in every pool. */
+	scalable_allocation_command(AML_TBB_CLEAN_THREAD_BUFFERS, NULL);
 	return aml_heap_release_idle(allocator->data);
 }
 

@@ -31,14 +31,29 @@ static unsigned aml_lookup_shift(int level)
 	       AML_LOOKUP_BITS * (AML_LOOKUP_LEVELS - 1 - level);
 }
 
-/* A zeroed page from the system, never returned. */
+/*
+ * A zeroed page, never returned. Pages come from slabs reserved once
+ * (untouched pages cost nothing), so the tree adds a mapping to the
+ * process rarely. Caller holds the lock.
+ */
 static void *aml_lookup_page(void)
 {
-	void *p =
-	    mmap(NULL, AML_LOOKUP_FANOUT * sizeof(aml_lookup_entry),
-		 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static char *slab, *slab_end;
+	const size_t page = AML_LOOKUP_FANOUT * sizeof(aml_lookup_entry);
+	const size_t slab_size = (size_t)64 << 20;
+	void *p;
 
-	return p == MAP_FAILED ? NULL : p;
+	if (slab == slab_end) {
+		p = mmap(NULL, slab_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		slab = p;
+		slab_end = slab + slab_size;
+	}
+	p = slab;
+	slab += page;
+	return p;
 }
 
 /*
