@@ -49,8 +49,14 @@ size_t aml_tbb_pool_msize(struct aml_tbb_pool *pool, void *ptr)
 int scalable_allocation_command(int cmd, void *param);
 #define AML_TBB_CLEAN_THREAD_BUFFERS 1
 
-/* Idle chunks kept for reuse, per heap, before going back to the area. */
-#define AML_HEAP_CACHE_BYTES ((size_t)64 << 20)
+/*
+ * Idle chunks are kept for reuse (refilling a chunk costs a page fault per
+ * page), up to this many bytes per heap, and go back to the area once idle
+ * for AML_HEAP_DECAY_NS (checked when the engine returns a chunk) or at
+ * trim.
+ */
+#define AML_HEAP_CACHE_BYTES ((size_t)1 << 30)
+#define AML_HEAP_DECAY_NS 1000000000ull
 /* Larger requests fail at once: no area maps them. */
 #define AML_HEAP_MAX_SIZE ((size_t)1 << 47)
 
@@ -61,9 +67,19 @@ struct aml_allocator_data {
 	struct aml_tbb_pool *pool;
 	struct aml__lookup_range range; /* the record of every chunk */
 	pthread_mutex_t lock;		/* the idle chunks */
-	struct aml__lookup_range *idle;
+	struct aml__lookup_range *idle; /* newest first */
 	size_t idle_bytes;
+	unsigned long long last_decay;
 };
+
+static unsigned long long aml_heap_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
+}
 
 /* An idle chunk of `*bytes` to 2 * `*bytes`, or NULL. */
 static void *aml_heap_reuse(struct aml_allocator_data *d, size_t *bytes)
@@ -110,41 +126,12 @@ static int aml_heap_unmap(struct aml_allocator_data *d, void *base,
 	return aml_area_munmap(d->area, base, bytes);
 }
 
-/* Keep the chunk while the idle cache has room, else unmap it. */
-static int aml_heap_raw_free(intptr_t id, void *base, size_t bytes)
+/* Unmap a list of idle chunks; the first error, if any. */
+static int aml_heap_unmap_list(struct aml_allocator_data *d,
+			       struct aml__lookup_range *r)
 {
-	struct aml_allocator_data *d = (struct aml_allocator_data *)id;
-	struct aml__lookup_range *r = aml__lookup_range_new();
-
-	if (r != NULL) {
-		r->base = base;
-		r->size = bytes;
-		pthread_mutex_lock(&d->lock);
-		if (d->idle_bytes + bytes <= AML_HEAP_CACHE_BYTES) {
-			r->next = d->idle;
-			d->idle = r;
-			d->idle_bytes += bytes;
-			r = NULL;
-			base = NULL;
-		}
-		pthread_mutex_unlock(&d->lock);
-		aml__lookup_range_delete(r);
-	}
-	if (base == NULL)
-		return 0;
-	return aml_heap_unmap(d, base, bytes) ? -1 : 0;
-}
-
-static int aml_heap_release_idle(struct aml_allocator_data *d)
-{
-	struct aml__lookup_range *r;
 	int ret = AML_SUCCESS;
 
-	pthread_mutex_lock(&d->lock);
-	r = d->idle;
-	d->idle = NULL;
-	d->idle_bytes = 0;
-	pthread_mutex_unlock(&d->lock);
 	while (r != NULL) {
 		struct aml__lookup_range *next = r->next;
 		int err = aml_heap_unmap(d, r->base, r->size);
@@ -155,6 +142,62 @@ static int aml_heap_release_idle(struct aml_allocator_data *d)
 		r = next;
 	}
 	return ret;
+}
+
+/* Detach the idle chunks that became idle before `limit` (all for ~0).
+ * Caller holds the lock. */
+static struct aml__lookup_range *
+aml_heap_detach_idle(struct aml_allocator_data *d, unsigned long long limit)
+{
+	struct aml__lookup_range **p = &d->idle, *old;
+
+	while (*p != NULL && (*p)->stamp >= limit)
+		p = &(*p)->next;
+	old = *p;
+	*p = NULL;
+	for (struct aml__lookup_range *r = old; r != NULL; r = r->next)
+		d->idle_bytes -= r->size;
+	return old;
+}
+
+/* Keep the chunk while the idle cache has room, else unmap it; unmap the
+ * chunks idle for too long. */
+static int aml_heap_raw_free(intptr_t id, void *base, size_t bytes)
+{
+	struct aml_allocator_data *d = (struct aml_allocator_data *)id;
+	struct aml__lookup_range *r = aml__lookup_range_new(), *old = NULL;
+	unsigned long long now = aml_heap_now();
+
+	pthread_mutex_lock(&d->lock);
+	if (r != NULL && d->idle_bytes + bytes <= AML_HEAP_CACHE_BYTES) {
+		r->base = base;
+		r->size = bytes;
+		r->stamp = now;
+		r->next = d->idle;
+		d->idle = r;
+		d->idle_bytes += bytes;
+		r = NULL;
+		base = NULL;
+	}
+	if (now - d->last_decay >= AML_HEAP_DECAY_NS) {
+		old = aml_heap_detach_idle(d, now - AML_HEAP_DECAY_NS);
+		d->last_decay = now;
+	}
+	pthread_mutex_unlock(&d->lock);
+	aml__lookup_range_delete(r);
+	if (aml_heap_unmap_list(d, old) != AML_SUCCESS)
+		return -1;
+	return base == NULL || aml_heap_unmap(d, base, bytes) == 0 ? 0 : -1;
+}
+
+static int aml_heap_release_idle(struct aml_allocator_data *d)
+{
+	struct aml__lookup_range *r;
+
+	pthread_mutex_lock(&d->lock);
+	r = aml_heap_detach_idle(d, ~0ull);
+	pthread_mutex_unlock(&d->lock);
+	return aml_heap_unmap_list(d, r);
 }
 
 static void *aml_heap_alloc(struct aml_allocator_data *d, size_t size)

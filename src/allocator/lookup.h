@@ -11,13 +11,15 @@
 /*
  * One registered range. `owner` is what aml_allocator_of() returns; the
  * other fields are the registering allocator's (the area allocator keeps
- * its mapping and object there; `prev`/`next` link its live ranges).
+ * its mapping and object there, `prev`/`next` link its live ranges; the
+ * heap keeps idle chunks and when they became idle).
  */
 struct aml__lookup_range {
 	struct aml_allocator *owner;
 	void *base;
 	size_t size;
 	void *object;
+	unsigned long long stamp;
 	struct aml__lookup_range *prev, *next;
 };
 

@@ -37,7 +37,8 @@ static inline void test_bad_input(struct aml_allocator *a)
 	aml_errno = 0;
 	CHECK(aml_aligned_alloc(a, 64, 48) == NULL && aml_errno == AML_EINVAL);
 	aml_errno = 0;
-	CHECK(aml_calloc(a, SIZE_MAX / 2, 4) == NULL && aml_errno == AML_ENOMEM);
+	CHECK(aml_calloc(a, SIZE_MAX / 2, 4) == NULL &&
+	      aml_errno == AML_ENOMEM);
 	CHECK_EQ(aml_free(a, NULL), AML_SUCCESS);
 	CHECK_EQ(aml_free(a, foreign), -AML_EINVAL);
 	CHECK_EQ(aml_free(a, &local), -AML_EINVAL);
@@ -142,9 +143,9 @@ static int test_counting_munmap(const struct aml_area_data *data, void *ptr,
 }
 
 static struct aml_area_ops test_counting_ops = {
-	.mmap = test_counting_mmap,
-	.munmap = test_counting_munmap,
-	.fprintf = NULL,
+    .mmap = test_counting_mmap,
+    .munmap = test_counting_munmap,
+    .fprintf = NULL,
 };
 
 static inline void test_counting_init(struct test_counting_area *c,

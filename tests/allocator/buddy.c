@@ -1,9 +1,9 @@
 /* The buddy allocator never touches the memory it manages: it runs here
  * on PROT_NONE mappings (any access would crash), then on normal memory
  * for the generic checks. */
-#include "aml/area/linux.h"
 #include "aml/higher/allocator/buddy.h"
 #include "allocator_test.h"
+#include "aml/area/linux.h"
 
 /* Every object on untouchable memory: sizes, alignment, reuse, merges. */
 static void test_untouched(struct aml_allocator *b,
@@ -46,11 +46,11 @@ static void test_untouched(struct aml_allocator *b,
 int main(void)
 {
 	struct aml_area_linux_mmap_options none = {
-		.ptr = NULL,
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS,
-		.mode = PROT_NONE,
-		.fd = -1,
-		.offset = 0,
+	    .ptr = NULL,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS,
+	    .mode = PROT_NONE,
+	    .fd = -1,
+	    .offset = 0,
 	};
 	struct test_counting_area c;
 	struct aml_allocator *b = (void *)1;
@@ -63,7 +63,7 @@ int main(void)
 
 	test_counting_init(&c, &aml_area_linux);
 	CHECK_EQ(aml_allocator_buddy_create(
-			 &b, &c.area, (struct aml_area_mmap_options *)&none),
+		     &b, &c.area, (struct aml_area_mmap_options *)&none),
 		 AML_SUCCESS);
 	test_untouched(b, &c);
 	for (int i = 0; i < 10; i++)

@@ -20,8 +20,7 @@ static int user_free(struct aml_allocator_data *data, void *ptr)
 	return AML_SUCCESS;
 }
 
-static size_t user_usable_size(struct aml_allocator_data *data,
-			       const void *ptr)
+static size_t user_usable_size(struct aml_allocator_data *data, const void *ptr)
 {
 	(void)data;
 	return malloc_usable_size((void *)ptr);
@@ -29,7 +28,8 @@ static size_t user_usable_size(struct aml_allocator_data *data,
 
 int main(void)
 {
-	struct aml_allocator_ops ops = {user_alloc, NULL, user_free, NULL, NULL};
+	struct aml_allocator_ops ops = {user_alloc, NULL, user_free, NULL,
+					NULL};
 	struct aml_allocator user = {NULL, &ops};
 	struct aml_allocator broken = {NULL, NULL};
 	char *p;

@@ -1,10 +1,10 @@
 /* The heap: objects, bad input, lookup, trim, destroy with live objects,
  * no mapping left behind, device memory refused. */
+#include "aml/higher/allocator/heap.h"
+#include "allocator_test.h"
 #include "aml/area/cuda.h"
 #include "aml/area/linux.h"
 #include "aml/higher/allocator/area.h"
-#include "aml/higher/allocator/heap.h"
-#include "allocator_test.h"
 
 static void test_create_errors(void)
 {

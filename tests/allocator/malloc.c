@@ -4,9 +4,9 @@
 #include <dlfcn.h>
 #include <malloc.h>
 
+#include "allocator_test.h"
 #include "aml/area/linux.h"
 #include "aml/higher/allocator/heap.h"
-#include "allocator_test.h"
 
 static void check_libc(const char *name)
 {
@@ -25,8 +25,12 @@ static void check_libc(const char *name)
 
 int main(void)
 {
-	const char *names[] = {"malloc", "free", "calloc", "realloc",
-			       "posix_memalign", "aligned_alloc",
+	const char *names[] = {"malloc",
+			       "free",
+			       "calloc",
+			       "realloc",
+			       "posix_memalign",
+			       "aligned_alloc",
 			       "malloc_usable_size"};
 	struct aml_allocator *h;
 	void *p, *q;

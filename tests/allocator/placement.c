@@ -6,10 +6,10 @@
  * inspection API and a direct move_pages(2) query say. On one node the
  * node-0 and interleave parts run, then the test reports a skip.
  */
+#include "allocator_test.h"
 #include "aml/area/linux-inspect.h"
 #include "aml/area/linux.h"
 #include "aml/higher/allocator/heap.h"
-#include "allocator_test.h"
 #include "area/linux_test.h"
 
 #define THREADS 4
@@ -42,7 +42,8 @@ static void check_pages(struct heap *h, char *p, size_t size)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	uintptr_t first = (uintptr_t)p & ~(page - 1);
 	size_t n = aml_linux_npages(p, size);
-	int *by_aml = calloc(n, sizeof(int)), *by_kernel = calloc(n, sizeof(int));
+	int *by_aml = calloc(n, sizeof(int)),
+	    *by_kernel = calloc(n, sizeof(int));
 	void **pages = calloc(n, sizeof(void *));
 
 	CHECK(by_aml && by_kernel && pages);
@@ -68,7 +69,8 @@ static size_t object_size(unsigned *seed)
 {
 	unsigned shift = 4 + (unsigned)rand_r(seed) % 17;
 
-	return ((size_t)1 << shift) + (size_t)rand_r(seed) % ((size_t)1 << shift);
+	return ((size_t)1 << shift) +
+	       (size_t)rand_r(seed) % ((size_t)1 << shift);
 }
 
 static void *worker(void *arg)
@@ -110,8 +112,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void add_heap(struct test_counting_area *count, const int *nodes,
-		     int n, enum aml_area_linux_policy policy)
+static void add_heap(struct test_counting_area *count, const int *nodes, int n,
+		     enum aml_area_linux_policy policy)
 {
 	struct heap *h = &heaps[nheaps++];
 

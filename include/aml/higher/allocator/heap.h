@@ -50,11 +50,13 @@ AML_EXPORT int aml_allocator_heap_create(struct aml_allocator **out,
 					 struct aml_area_mmap_options *opts);
 
 /**
- * Return the heap's idle memory to its area. When a chunk holds no live
- * object any more, the engine hands it back to the heap, which keeps up to
- * 64 MiB of such chunks for reuse (refilling them costs page faults) and
- * unmaps the rest at once; trim unmaps the kept ones. Free objects cached
- * by threads stay in their chunks.
+ * Return the heap's idle memory to its area now. When a chunk holds no
+ * live object any more, the engine hands it back to the heap, which keeps
+ * it for reuse (refilling a chunk costs a page fault per page): up to
+ * 1 GiB of such chunks, each unmapped once idle for about a second (checked
+ * when the engine hands back another chunk). Trim unmaps every idle chunk
+ * at once, and releases the blocks the calling thread caches. Chunks that
+ * hold live objects, and the engine's cache of large blocks, stay.
  * @return ::AML_SUCCESS; -::AML_EINVAL for a NULL allocator or one that is
  * not a heap.
  * Thread safety: safe, while other threads use the heap.
