@@ -49,7 +49,7 @@ extern "C" {
  * @return ::AML_SUCCESS.
  * Thread safety: safe.
  */
-int aml_init(int *argc, char **argv[]);
+AML_EXPORT int aml_init(int *argc, char **argv[]);
 
 /**
  * Release what AML keeps for the life of the process. Optional.
@@ -57,7 +57,7 @@ int aml_init(int *argc, char **argv[]);
  * @return ::AML_SUCCESS.
  * Thread safety: safe.
  */
-int aml_finalize(void);
+AML_EXPORT int aml_finalize(void);
 
 /**
  * @defgroup aml_area Areas
@@ -117,8 +117,8 @@ struct aml_area {
  *   short, ::AML_ENOTSUP when the backend is missing...).
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-void *aml_area_mmap(const struct aml_area *area, size_t size,
-		    struct aml_area_mmap_options *opts);
+AML_EXPORT void *aml_area_mmap(const struct aml_area *area, size_t size,
+			       struct aml_area_mmap_options *opts);
 
 /**
  * Release a mapping of `size` bytes made by aml_area_mmap() on `area`.
@@ -127,7 +127,8 @@ void *aml_area_mmap(const struct aml_area *area, size_t size,
  * `ptr` and `size` is 0; otherwise the implementation's result.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-int aml_area_munmap(const struct aml_area *area, void *ptr, size_t size);
+AML_EXPORT int aml_area_munmap(const struct aml_area *area, void *ptr,
+			       size_t size);
 
 /**
  * Describe `area` on `stream`, each line starting with `prefix` (NULL is
@@ -138,8 +139,8 @@ int aml_area_munmap(const struct aml_area *area, void *ptr, size_t size);
  * implementation's result.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-int aml_area_fprintf(FILE *stream, const char *prefix,
-		     const struct aml_area *area);
+AML_EXPORT int aml_area_fprintf(FILE *stream, const char *prefix,
+				const struct aml_area *area);
 
 /** @} */
 

@@ -4,15 +4,15 @@
 
 #include "aml.h"
 
-/* Run-time support of the optional backends (features.c asks them). */
-int aml_cuda_supported(void);
-int aml_hwloc_supported(void);
+/* Run-time support of the optional backends (aml.c asks them). */
+int aml__cuda_supported(void);
+int aml__hwloc_supported(void);
 
 /* Release the shared hwloc topology (aml_finalize()). */
-void aml_hwloc_finalize(void);
+void aml__hwloc_finalize(void);
 
 /* Set aml_errno to `err` (positive) and return NULL, for pointer returns. */
-static inline void *aml_fail_null(int err)
+static inline void *aml__fail_null(int err)
 {
 	aml_errno = err;
 	return NULL;

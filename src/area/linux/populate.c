@@ -1,8 +1,10 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "area/linux-internal.h"
-#include "internal.h"
+#include "aml/area/linux.h"
+
+#include "area/linux/populate.h"
+#include "area/linux/sys.h"
 
 /* Most threads population starts. */
 #define POPULATE_MAX_THREADS 64
@@ -36,7 +38,7 @@ static int populate_madvise; /* MADV_POPULATE_* work */
  */
 static void populate_probe(void)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	const char *env = getenv("AML_LINUX_POPULATE");
 	void *p;
 
@@ -46,8 +48,8 @@ static void populate_probe(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return;
-	populate_madvise = madvise(p, psize, MADV_POPULATE_WRITE) == 0 ||
-			   errno != EINVAL;
+	populate_madvise =
+	    madvise(p, psize, MADV_POPULATE_WRITE) == 0 || errno != EINVAL;
 	munmap(p, psize);
 }
 
@@ -72,7 +74,7 @@ struct populate_job {
 /* Fault pages in by touching them (kernels before 5.14). */
 static void populate_touch(char *start, char *end, int writable)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 
 	for (char *p = start; p < end; p += psize) {
 		/* An atomic add of 0 faults the page in for writing without
@@ -160,7 +162,7 @@ static unsigned int populate_nthreads(size_t len, unsigned int nthreads)
 		nthreads = populate_ncpus();
 		if (nthreads > len / POPULATE_MIN_PER_THREAD)
 			nthreads =
-				(unsigned int)(len / POPULATE_MIN_PER_THREAD);
+			    (unsigned int)(len / POPULATE_MIN_PER_THREAD);
 	}
 	if (nthreads > POPULATE_MAX_THREADS)
 		nthreads = POPULATE_MAX_THREADS;
@@ -187,16 +189,16 @@ static void populate_split(struct populate_job *j, unsigned int nthreads)
 	piece = (piece + POPULATE_ALIGN - 1) & ~(POPULATE_ALIGN - 1);
 	if (piece == 0)
 		piece = POPULATE_ALIGN;
-	j->base = (char *)((uintptr_t)j->start &
-			   ~(uintptr_t)(POPULATE_ALIGN - 1));
+	j->base =
+	    (char *)((uintptr_t)j->start & ~(uintptr_t)(POPULATE_ALIGN - 1));
 	j->piece = piece;
 	j->npieces = ((size_t)(j->end - j->base) + piece - 1) / piece;
 }
 
-int aml_linux_populate_run(void *ptr, size_t size, int writable,
-			   unsigned int nthreads)
+int aml__linux_populate_run(void *ptr, size_t size, int writable,
+			    unsigned int nthreads)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	pthread_t threads[POPULATE_MAX_THREADS];
 	unsigned int started = 0;
 	struct populate_job j;
@@ -266,7 +268,7 @@ static int populate_local_at(void *addr)
 int aml_linux_populate(void *ptr, size_t size, int writable,
 		       unsigned int nthreads)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	char *last;
 
 	if (ptr == NULL || size == 0)
@@ -278,5 +280,5 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
 		if (populate_local_at(ptr) || populate_local_at(last))
 			nthreads = 1;
 	}
-	return aml_linux_populate_run(ptr, size, writable, nthreads);
+	return aml__linux_populate_run(ptr, size, writable, nthreads);
 }
