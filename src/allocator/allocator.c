@@ -18,7 +18,7 @@ static int aml_is_pow2(size_t x)
 void *aml_alloc(struct aml_allocator *allocator, size_t size)
 {
 	if (!aml_allocator_ok(allocator) || size == 0)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	return allocator->ops->alloc(allocator->data, size);
 }
 
@@ -27,12 +27,12 @@ void *aml_aligned_alloc(struct aml_allocator *allocator, size_t size,
 {
 	if (!aml_allocator_ok(allocator) || size == 0 ||
 	    !aml_is_pow2(alignment))
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (allocator->ops->aligned_alloc != NULL)
 		return allocator->ops->aligned_alloc(allocator->data, size,
 						     alignment);
 	if (alignment > alignof(max_align_t))
-		return aml_fail_null(AML_ENOTSUP);
+		return aml__fail_null(AML_ENOTSUP);
 	return allocator->ops->alloc(allocator->data, size);
 }
 
@@ -41,9 +41,9 @@ void *aml_calloc(struct aml_allocator *allocator, size_t nmemb, size_t size)
 	void *ptr;
 
 	if (!aml_allocator_ok(allocator) || nmemb == 0 || size == 0)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (nmemb > SIZE_MAX / size)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	ptr = allocator->ops->alloc(allocator->data, nmemb * size);
 	if (ptr != NULL)
 		memset(ptr, 0, nmemb * size);
@@ -58,7 +58,7 @@ static void *aml_realloc_by_copy(struct aml_allocator *allocator, void *ptr,
 	void *moved;
 
 	if (allocator->ops->usable_size == NULL)
-		return aml_fail_null(AML_ENOTSUP);
+		return aml__fail_null(AML_ENOTSUP);
 	old = allocator->ops->usable_size(allocator->data, ptr);
 	if (old == 0)
 		return NULL;
@@ -73,13 +73,13 @@ static void *aml_realloc_by_copy(struct aml_allocator *allocator, void *ptr,
 void *aml_realloc(struct aml_allocator *allocator, void *ptr, size_t size)
 {
 	if (!aml_allocator_ok(allocator))
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (ptr == NULL)
 		return aml_alloc(allocator, size);
 	if (size == 0) {
 		int err = allocator->ops->free(allocator->data, ptr);
 
-		return aml_fail_null(err < 0 ? -err : 0);
+		return aml__fail_null(err < 0 ? -err : 0);
 	}
 	if (allocator->ops->realloc != NULL)
 		return allocator->ops->realloc(allocator->data, ptr, size);

@@ -59,10 +59,10 @@ static void *aml_area_alloc_aligned(struct aml_allocator_data *d, size_t size,
 	int err;
 
 	if (size > SIZE_MAX - extra - page)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	r = aml__lookup_range_new();
 	if (r == NULL)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	r->size = (size + extra + page - 1) & ~(page - 1);
 	base = aml_area_mmap(d->area, r->size, d->opts);
 	if (base == NULL) {
@@ -77,7 +77,7 @@ static void *aml_area_alloc_aligned(struct aml_allocator_data *d, size_t size,
 	if (err) {
 		aml_area_munmap(d->area, base, r->size);
 		aml__lookup_range_delete(r);
-		return aml_fail_null(-err);
+		return aml__fail_null(-err);
 	}
 	aml_area_alloc_link(d, r);
 	return r->object;

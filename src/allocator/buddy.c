@@ -130,7 +130,7 @@ static struct aml_buddy_chunk *aml_buddy_map(struct aml_allocator_data *d,
 	    calloc(1, sizeof(*c) + nblocks * sizeof(c->blocks[0]));
 
 	if (c == NULL)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	c->range = aml__lookup_range_new();
 	c->base = c->range ? aml_area_mmap(d->area, size, d->opts) : NULL;
 	if (c->base == NULL ||
@@ -139,7 +139,7 @@ static struct aml_buddy_chunk *aml_buddy_map(struct aml_allocator_data *d,
 			aml_area_munmap(d->area, c->base, size);
 		aml__lookup_range_delete(c->range);
 		free(c);
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	}
 	c->range->owner = &d->allocator;
 	c->range->object = c;
@@ -206,7 +206,7 @@ static void *aml_buddy_alloc_own(struct aml_allocator_data *d, size_t size,
 	struct aml_buddy_chunk *c;
 
 	if (size > SIZE_MAX - extra - page)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	c = aml_buddy_map(d, (size + extra + page - 1) & ~(page - 1), 1);
 	if (c == NULL)
 		return NULL;

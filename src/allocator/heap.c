@@ -206,7 +206,7 @@ static void *aml_heap_alloc(struct aml_allocator_data *d, size_t size)
 			? aml_tbb_pool_malloc(d->pool, size)
 			: NULL;
 
-	return ptr != NULL ? ptr : aml_fail_null(AML_ENOMEM);
+	return ptr != NULL ? ptr : aml__fail_null(AML_ENOMEM);
 }
 
 static void *aml_heap_aligned_alloc(struct aml_allocator_data *d, size_t size,
@@ -216,7 +216,7 @@ static void *aml_heap_aligned_alloc(struct aml_allocator_data *d, size_t size,
 			? aml_tbb_pool_aligned_malloc(d->pool, size, alignment)
 			: NULL;
 
-	return ptr != NULL ? ptr : aml_fail_null(AML_ENOMEM);
+	return ptr != NULL ? ptr : aml__fail_null(AML_ENOMEM);
 }
 
 static int aml_heap_owns(struct aml_allocator_data *d, const void *ptr)
@@ -237,11 +237,11 @@ static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 	void *moved;
 
 	if (!aml_heap_owns(d, ptr))
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (size >= AML_HEAP_MAX_SIZE)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	moved = aml_tbb_pool_realloc(d->pool, ptr, size);
-	return moved != NULL ? moved : aml_fail_null(AML_ENOMEM);
+	return moved != NULL ? moved : aml__fail_null(AML_ENOMEM);
 }
 
 static size_t aml_heap_usable_size(struct aml_allocator_data *d,
