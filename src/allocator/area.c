@@ -16,13 +16,10 @@ struct aml_allocator_data {
 	struct aml__lookup_range *live; /* every mapping, for destroy */
 };
 
+/* No cache: a mapping per object costs far more than the libc call. */
 static size_t aml_page_size(void)
 {
-	static size_t page;
-
-	if (page == 0)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	return page;
+	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
 static void aml_area_alloc_link(struct aml_allocator_data *d,

@@ -45,6 +45,30 @@ _Bool aml_tbb_pool_free(struct aml_tbb_pool *pool, void *ptr)
 size_t aml_tbb_pool_msize(struct aml_tbb_pool *pool, void *ptr)
     AML_TBB("10pool_msizeEPNS_10MemoryPoolEPv");
 
+/*
+ * ThreadSanitizer cannot see tbbmalloc's own synchronisation (it is not
+ * instrumented): an object freed by one thread and handed out again to
+ * another would look like a race. Tell it that every free of a heap
+ * happens before its later allocations (a block may come back at another
+ * address and size, so the heap is the synchronisation object).
+ */
+#if defined(__SANITIZE_THREAD__)
+#define AML_HEAP_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AML_HEAP_TSAN 1
+#endif
+#endif
+#ifdef AML_HEAP_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define aml_heap_got(d) __tsan_acquire(d)
+#define aml_heap_gives(d) __tsan_release(d)
+#else
+#define aml_heap_got(d) ((void)0)
+#define aml_heap_gives(d) ((void)0)
+#endif
+
 /* tbbmalloc's C API (scalable_allocator.h). */
 int scalable_allocation_command(int cmd, void *param);
 #define AML_TBB_CLEAN_THREAD_BUFFERS 1
@@ -216,6 +240,7 @@ static void *aml_heap_aligned_alloc(struct aml_allocator_data *d, size_t size,
 			? aml_tbb_pool_aligned_malloc(d->pool, size, alignment)
 			: NULL;
 
+	aml_heap_got(d);
 	return ptr != NULL ? ptr : aml__fail_null(AML_ENOMEM);
 }
 
@@ -228,6 +253,7 @@ static int aml_heap_free(struct aml_allocator_data *d, void *ptr)
 {
 	if (!aml_heap_owns(d, ptr))
 		return -AML_EINVAL;
+	aml_heap_gives(d);
 	return aml_tbb_pool_free(d->pool, ptr) ? AML_SUCCESS : -AML_EINVAL;
 }
 
@@ -240,7 +266,9 @@ static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 		return aml__fail_null(AML_EINVAL);
 	if (size >= AML_HEAP_MAX_SIZE)
 		return aml__fail_null(AML_ENOMEM);
+	aml_heap_gives(d);
 	moved = aml_tbb_pool_realloc(d->pool, ptr, size);
+	aml_heap_got(d);
 	return moved != NULL ? moved : aml__fail_null(AML_ENOMEM);
 }
 
