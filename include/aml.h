@@ -89,8 +89,8 @@ struct aml_area_ops {
 	int (*munmap)(const struct aml_area_data *data, void *ptr, size_t size);
 	/**
 	 * Describe the area on `stream`, each line starting with `prefix`.
-	 * May be NULL. @return a count of characters, or a negated AML error
-	 * code.
+	 * May be NULL. @return ::AML_SUCCESS once written, or a negated AML
+	 * error code.
 	 */
 	int (*fprintf)(const struct aml_area_data *data, FILE *stream,
 		       const char *prefix);
@@ -132,11 +132,13 @@ AML_EXPORT int aml_area_munmap(const struct aml_area *area, void *ptr,
 
 /**
  * Describe `area` on `stream`, each line starting with `prefix` (NULL is
- * taken as ""). An area without an fprintf operation prints one generic
- * line.
- * @return the number of characters written; -AML_EINVAL if `stream` or
- * `area` is NULL; -AML_FAILURE if writing failed; otherwise the
- * implementation's result.
+ * taken as ""). AML's areas follow a prefix that does not end with a
+ * space with ": " (`area: linux area: ...`, `> linux area: ...`). An area
+ * without an fprintf operation prints one generic line.
+ * @return ::AML_SUCCESS once written (as the published AML; a positive
+ * count from a user's operation is taken as success too); -AML_EINVAL if
+ * `stream` or `area` is NULL; -AML_FAILURE if writing failed; otherwise
+ * the implementation's negated error code.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
 AML_EXPORT int aml_area_fprintf(FILE *stream, const char *prefix,

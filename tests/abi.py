@@ -203,7 +203,9 @@ def declarations(text):
         for part in split_declarators(stmt):
             found = declarator_name(part)
             if found:
-                decls[found[0]] = (found[1], exported)
+                # Marked once is enough: visibility follows the first.
+                marked = exported or decls.get(found[0], ("", False))[1]
+                decls[found[0]] = (found[1], marked)
     return decls
 
 

@@ -152,9 +152,10 @@ int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
 			 (unsigned int)(data->flags & ~CUDA_FLAGS_ALL));
 	if (data->device >= 0)
 		snprintf(device, sizeof(device), "%d", data->device);
-	n = fprintf(stream, "%scuda area: device %s, flags %s\n",
-		    prefix ? prefix : "", device, flags);
-	return n < 0 ? -AML_FAILURE : n;
+	n = fprintf(stream, "%s%scuda area: device %s, flags %s\n",
+		    prefix ? prefix : "", aml__prefix_sep(prefix), device,
+		    flags);
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 #if AML_HAVE_BACKEND_CUDA

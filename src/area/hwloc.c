@@ -25,14 +25,14 @@ const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c)
 	return area_hwloc_criterion_names[c];
 }
 
-enum area_hwloc_area_kind {
-	HWLOC_AREA_NODESET,
-	HWLOC_AREA_BEST,
+enum area_hwloc_kind {
+	AREA_HWLOC_NODESET,
+	AREA_HWLOC_BEST,
 };
 
 /* Both builds share the data layout so the default areas are the same. */
 struct aml_area_hwloc_data {
-	enum area_hwloc_area_kind kind;
+	enum area_hwloc_kind kind;
 	/* Nodeset areas. */
 	enum aml_area_hwloc_policy policy;
 	int all_nodes; /* the allowed nodes at each mapping */
@@ -51,37 +51,37 @@ struct aml_area_ops aml_area_hwloc_ops = {
 };
 
 static struct aml_area_hwloc_data area_hwloc_default_data = {
-    .kind = HWLOC_AREA_NODESET,
+    .kind = AREA_HWLOC_NODESET,
     .policy = AML_AREA_HWLOC_POLICY_DEFAULT,
     .all_nodes = 1,
 };
 
 static struct aml_area_hwloc_data area_hwloc_interleave_data = {
-    .kind = HWLOC_AREA_NODESET,
+    .kind = AREA_HWLOC_NODESET,
     .policy = AML_AREA_HWLOC_POLICY_INTERLEAVE,
     .all_nodes = 1,
 };
 
 static struct aml_area_hwloc_data area_hwloc_local_data = {
-    .kind = HWLOC_AREA_BEST,
+    .kind = AREA_HWLOC_BEST,
     .criterion = AML_AREA_HWLOC_LOCAL,
     .fallback = AML_AREA_HWLOC_FALLBACK_NONE,
 };
 
 static struct aml_area_hwloc_data area_hwloc_bandwidth_data = {
-    .kind = HWLOC_AREA_BEST,
+    .kind = AREA_HWLOC_BEST,
     .criterion = AML_AREA_HWLOC_BANDWIDTH,
     .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
 
 static struct aml_area_hwloc_data area_hwloc_latency_data = {
-    .kind = HWLOC_AREA_BEST,
+    .kind = AREA_HWLOC_BEST,
     .criterion = AML_AREA_HWLOC_LATENCY,
     .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
 
 static struct aml_area_hwloc_data area_hwloc_capacity_data = {
-    .kind = HWLOC_AREA_BEST,
+    .kind = AREA_HWLOC_BEST,
     .criterion = AML_AREA_HWLOC_CAPACITY,
     .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
@@ -561,7 +561,7 @@ int aml_area_hwloc_create(struct aml_area **area,
 	ret = area_hwloc_area_new(&data);
 	if (ret == NULL)
 		return -AML_ENOMEM;
-	data->kind = HWLOC_AREA_NODESET;
+	data->kind = AREA_HWLOC_NODESET;
 	data->policy = policy;
 	data->all_nodes =
 	    nodeset == NULL || !area_hwloc_policy_uses_nodes(policy);
@@ -624,7 +624,7 @@ int aml_area_hwloc_create_best(struct aml_area **area,
 	ret = area_hwloc_area_new(&data);
 	if (ret == NULL)
 		return -AML_ENOMEM;
-	data->kind = HWLOC_AREA_BEST;
+	data->kind = AREA_HWLOC_BEST;
 	data->criterion = criterion;
 	data->fallback = fallback;
 	data->has_initiator = initiator != NULL;
@@ -769,7 +769,7 @@ void *aml_area_hwloc_mmap(const struct aml_area_data *area_data, size_t size,
 	b.nodes = hwloc_bitmap_alloc();
 	if (b.nodes == NULL)
 		err = -AML_ENOMEM;
-	else if (d->kind == HWLOC_AREA_NODESET)
+	else if (d->kind == AREA_HWLOC_NODESET)
 		err = area_hwloc_nodeset_binding(t, d, &b);
 	else
 		err = area_hwloc_best_binding(t, d, size, &b);
@@ -804,26 +804,27 @@ int aml_area_hwloc_fprintf(const struct aml_area_data *area_data,
 		return -AML_EINVAL;
 	if (prefix == NULL)
 		prefix = "";
-	set = d->kind == HWLOC_AREA_NODESET ? &d->nodes : &d->initiator;
-	if ((d->kind == HWLOC_AREA_NODESET && !d->all_nodes) ||
-	    (d->kind == HWLOC_AREA_BEST && d->has_initiator)) {
+	set = d->kind == AREA_HWLOC_NODESET ? &d->nodes : &d->initiator;
+	if ((d->kind == AREA_HWLOC_NODESET && !d->all_nodes) ||
+	    (d->kind == AREA_HWLOC_BEST && d->has_initiator)) {
 		s = aml_bitmap_to_string(set);
 		if (s == NULL)
 			return -AML_ENOMEM;
 	}
-	if (d->kind == HWLOC_AREA_NODESET)
-		n = fprintf(stream, "%shwloc area: policy %s, nodes %s\n",
-			    prefix, area_hwloc_policy_names[d->policy],
-			    s ? s : "all");
+	if (d->kind == AREA_HWLOC_NODESET)
+		n = fprintf(stream, "%s%shwloc area: policy %s, nodes %s\n",
+			    prefix, aml__prefix_sep(prefix),
+			    area_hwloc_policy_names[d->policy], s ? s : "all");
 	else
 		n = fprintf(
 		    stream,
-		    "%shwloc area: best %s, initiator %s, fallback %s\n",
-		    prefix, area_hwloc_criterion_names[d->criterion],
+		    "%s%shwloc area: best %s, initiator %s, fallback %s\n",
+		    prefix, aml__prefix_sep(prefix),
+		    area_hwloc_criterion_names[d->criterion],
 		    s ? s : "calling thread",
 		    area_hwloc_fallback_names[d->fallback]);
 	free(s);
-	return n < 0 ? -AML_FAILURE : n;
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 #else /* !AML_HAVE_BACKEND_HWLOC */

@@ -219,7 +219,8 @@ AML_EXPORT int aml_area_cuda_munmap(const struct aml_area_data *area_data,
  * The fprintf operation of CUDA areas: prints the device and the flags, for
  * instance `cuda area: device 0, flags host|mapped` or
  * `cuda area: device current, flags default`. Works without a device.
- * @return the number of characters written; -AML_EINVAL if `area_data` or
+ * A prefix that does not end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -AML_EINVAL if `area_data` or
  * `stream` is NULL; -AML_FAILURE if writing failed.
  * Thread safety: safe.
  */

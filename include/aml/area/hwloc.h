@@ -338,7 +338,8 @@ AML_EXPORT int aml_area_hwloc_munmap(const struct aml_area_data *area_data,
  * The fprintf operation of hwloc areas: one line such as
  * `hwloc area: policy interleave, nodes 0-3` or
  * `hwloc area: best bandwidth, initiator calling thread, fallback none`.
- * @return the number of characters written; -::AML_EINVAL if `area_data`
+ * A prefix that does not end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -::AML_EINVAL if `area_data`
  * or `stream` is NULL; -::AML_ENOMEM if memory is short; -::AML_FAILURE
  * if writing failed; -::AML_ENOTSUP without hwloc.
  * Thread safety: safe.

@@ -44,7 +44,8 @@
  * printf("%zu pages on node 0, %zu not placed\n", p.node_pages[0],
  *        p.unplaced);
  * aml_linux_placement_fprintf(stdout, "", buf, size);
- * // 0x7f12...: 256 pages of 4096 B, policy interleave 0-1, unplaced 0
+ * // 0x7f12...: 256 pages of 4096 B, policy interleave over nodes 0-1,
+ * //   unplaced 0
  * //   node 0: 128, node 1: 128
  * //   0101010101010101...
  * @endcode

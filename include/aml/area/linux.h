@@ -385,8 +385,11 @@ AML_EXPORT int aml_area_linux_munmap(const struct aml_area_data *area_data,
 
 /**
  * The fprintf operation of Linux areas: prints the policy and the nodes,
- * for instance `linux area: policy interleave, nodes 0-3`.
- * @return the number of characters written; -AML_EINVAL if `area_data` or
+ * for instance `linux area: policy interleave over nodes 0-3` (default and
+ * local name no nodes), then the area's attributes (`, populate`,
+ * `, thp`, `, hugetlb 2048 kB`, `, weight 0:3`). A prefix that does not
+ * end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -AML_EINVAL if `area_data` or
  * `stream` is NULL; -AML_ENOMEM if the node list could not be formatted
  * (memory short); -AML_FAILURE if writing failed.
  * Thread safety: safe.

@@ -11,25 +11,6 @@
 	(AML_AREA_LINUX_FLAG_POPULATE | AML_AREA_LINUX_FLAG_THP |              \
 	 AML_AREA_LINUX_FLAG_HUGETLB)
 
-struct linux_policy {
-	const char *name;
-	int mode;
-};
-
-static const struct linux_policy linux_policies[] = {
-    [AML_AREA_LINUX_POLICY_DEFAULT] = {"default", MPOL_DEFAULT},
-    [AML_AREA_LINUX_POLICY_BIND] = {"bind", MPOL_BIND},
-    [AML_AREA_LINUX_POLICY_PREFERRED] = {"preferred", MPOL_PREFERRED},
-    [AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE},
-    [AML_AREA_LINUX_POLICY_PREFERRED_MANY] = {"preferred-many",
-					      MPOL_PREFERRED_MANY},
-    [AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {"weighted-interleave",
-						   MPOL_WEIGHTED_INTERLEAVE},
-    [AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL},
-};
-
-#define LINUX_NPOLICIES (sizeof(linux_policies) / sizeof(*linux_policies))
-
 static struct aml_area_linux_data linux_default_data = {
     .policy = AML_AREA_LINUX_POLICY_DEFAULT,
     .mode = MPOL_DEFAULT,
@@ -77,9 +58,9 @@ static void linux_probe(void)
 	if (p == MAP_FAILED)
 		return;
 	for (unsigned int i = AML_AREA_LINUX_POLICY_INTERLEAVE + 1;
-	     i < LINUX_NPOLICIES; i++) {
-		const int mode = linux_policies[i].mode;
-		const int ok = mode == MPOL_LOCAL
+	     aml__linux_policy(i) != NULL; i++) {
+		const int mode = aml__linux_policy(i)->mode;
+		const int ok = !aml__linux_mode_takes_nodes(mode)
 				   ? mbind(p, psize, mode, NULL, 0, 0) == 0
 				   : mbind(p, psize, mode, first.mask,
 					   LINUX_MAXNODE, 0) == 0;
@@ -92,7 +73,7 @@ static void linux_probe(void)
 
 int aml_area_linux_policy_supported(const enum aml_area_linux_policy policy)
 {
-	if ((unsigned int)policy >= LINUX_NPOLICIES)
+	if (aml__linux_policy(policy) == NULL)
 		return -AML_EINVAL;
 	pthread_once(&linux_probe_once, linux_probe);
 	return (linux_supported >> policy) & 1U;
@@ -228,7 +209,7 @@ int aml_area_linux_create_attr(struct aml_area **area,
 	if (area == NULL)
 		return -AML_EINVAL;
 	*area = NULL;
-	if ((unsigned int)policy >= LINUX_NPOLICIES)
+	if (aml__linux_policy(policy) == NULL)
 		return -AML_EINVAL;
 	if (nodemask != NULL && aml_bitmap_iszero(nodemask))
 		return -AML_EINVAL;
@@ -249,7 +230,7 @@ int aml_area_linux_create_attr(struct aml_area **area,
 					  struct aml_area_linux_data);
 	aml_bitmap_copy(&data->nodemask, nodemask ? nodemask : &allowed);
 	data->policy = policy;
-	data->mode = linux_policies[policy].mode;
+	data->mode = aml__linux_policy(policy)->mode;
 	data->maxnode = aml__linux_maxnode(aml_bitmap_last(&data->nodemask));
 	err = attr ? linux_set_attr(data, attr) : AML_SUCCESS;
 	if (err != AML_SUCCESS) {
@@ -345,8 +326,8 @@ int aml__linux_bind(const struct aml_area_linux_data *data, uintptr_t origin,
 		return AML_SUCCESS;
 	if (data->weight_unit != 0)
 		return linux_bind_weights(data, origin, ptr, size, flags);
-	if (data->mode == MPOL_LOCAL)
-		ret = mbind(ptr, size, MPOL_LOCAL, NULL, 0, flags);
+	if (!aml__linux_mode_takes_nodes(data->mode))
+		ret = mbind(ptr, size, data->mode, NULL, 0, flags);
 	else
 		ret = mbind(ptr, size, data->mode, data->nodemask.mask,
 			    data->maxnode, flags);
@@ -386,18 +367,18 @@ static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 {
 	const size_t psize = aml__linux_page_size();
 	const size_t len = (size + psize - 1) & ~(psize - 1);
-	const size_t over = len + aml__linux_pmd_size() - psize;
+	const size_t pmd = aml__linux_pmd_size();
+	const size_t over = len + pmd - psize;
 	uintptr_t raw, start;
 	void *p;
 
-	if (size < aml__linux_pmd_size() || (flags & MAP_FIXED) || over < len)
+	if (size < pmd || (flags & MAP_FIXED) || over < len)
 		return mmap(hint, size, prot, flags, fd, offset);
 	p = mmap(hint, over, prot, flags, fd, offset);
 	if (p == MAP_FAILED)
 		return p;
 	raw = (uintptr_t)p;
-	start = (raw + aml__linux_pmd_size() - 1) &
-		~(uintptr_t)(aml__linux_pmd_size() - 1);
+	start = (raw + pmd - 1) & ~(uintptr_t)(pmd - 1);
 	if (start != raw)
 		munmap(p, start - raw);
 	if (raw + over != start + len)
@@ -416,17 +397,8 @@ static unsigned int linux_populate_threads(const struct aml_area_linux_data *d)
 {
 	if (d->populate_threads != 0 || d->weight_unit != 0)
 		return d->populate_threads;
-	switch (d->mode) {
-	case MPOL_INTERLEAVE:
-	case MPOL_WEIGHTED_INTERLEAVE:
-	case MPOL_PREFERRED:
-		return 0;
-	case MPOL_BIND:
-	case MPOL_PREFERRED_MANY:
-		return aml_bitmap_nset(&d->nodemask) == 1 ? 0 : 1;
-	default: /* MPOL_DEFAULT follows the calling thread's policy */
-		return 1;
-	}
+	/* MPOL_DEFAULT follows the calling thread's policy: by CPU too. */
+	return aml__linux_policy_by_cpu(d->mode, &d->nodemask) ? 1 : 0;
 }
 
 /* Huge pages, policy, population, after mmap(2). */
@@ -521,20 +493,20 @@ int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
 static int linux_fprintf_attr(const struct aml_area_linux_data *data,
 			      FILE *stream)
 {
-	int n = 0, ret = 0;
+	int ret = 0;
 
 	if (data->flags & AML_AREA_LINUX_FLAG_POPULATE)
-		n += ret = fprintf(stream, ", populate");
+		ret = fprintf(stream, ", populate");
 	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_THP))
-		n += ret = fprintf(stream, ", thp");
+		ret = fprintf(stream, ", thp");
 	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB))
-		n += ret = fprintf(stream, ", hugetlb %zu kB",
-				   data->hugetlb_size / 1024);
+		ret = fprintf(stream, ", hugetlb %zu kB",
+			      data->hugetlb_size / 1024);
 	for (int i = 0; ret >= 0 && i < AML_BITMAP_MAX; i++)
 		if (data->weights[i])
-			n += ret = fprintf(stream, ", weight %d:%u", i,
-					   data->weights[i]);
-	return ret < 0 ? -AML_FAILURE : n;
+			ret = fprintf(stream, ", weight %d:%u", i,
+				      data->weights[i]);
+	return ret < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 int aml_area_linux_fprintf(const struct aml_area_data *area_data, FILE *stream,
@@ -542,6 +514,10 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data, FILE *stream,
 {
 	const struct aml_area_linux_data *data =
 	    (const struct aml_area_linux_data *)area_data;
+	/* Default and local take no nodes: name none. */
+	const int over = data != NULL &&
+			 aml__linux_mode_takes_nodes(data->mode) &&
+			 !aml_bitmap_iszero(&data->nodemask);
 	char *nodes;
 	int n, ret;
 
@@ -550,12 +526,16 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data, FILE *stream,
 	nodes = aml_bitmap_to_string(&data->nodemask);
 	if (nodes == NULL)
 		return -AML_ENOMEM;
-	n = fprintf(stream, "%slinux area: policy %s, nodes %s",
-		    prefix ? prefix : "", linux_policies[data->policy].name,
-		    *nodes ? nodes : "any");
+	n = fprintf(stream, "%s%slinux area: policy %s%s%s",
+		    prefix ? prefix : "", aml__prefix_sep(prefix),
+		    aml__linux_policy(data->policy)->name,
+		    !over				    ? ""
+		    : aml_bitmap_nset(&data->nodemask) == 1 ? " over node "
+							    : " over nodes ",
+		    over ? nodes : "");
 	free(nodes);
 	ret = linux_fprintf_attr(data, stream);
 	if (n < 0 || ret < 0 || fprintf(stream, "\n") < 0)
 		return -AML_FAILURE;
-	return n + ret + 1;
+	return AML_SUCCESS;
 }

@@ -10,9 +10,7 @@ static int linux_policy_matches(const struct aml_area_linux_data *data,
 	struct aml_bitmap nodes, expect;
 	int mode;
 
-	aml_bitmap_zero(&nodes);
-	if (get_mempolicy(&mode, nodes.mask, LINUX_MAXNODE, addr,
-			  MPOL_F_ADDR) != 0)
+	if (aml__linux_policy_at(addr, &mode, &nodes) != 0)
 		return -AML_FAILURE;
 	/* Weights of the area's own: one node of the mask per run. */
 	if (data->weight_unit != 0)
@@ -20,7 +18,7 @@ static int linux_policy_matches(const struct aml_area_linux_data *data,
 		       aml__linux_nodes_subset(&nodes, &data->nodemask);
 	if (mode != data->mode)
 		return 0;
-	if (data->mode == MPOL_DEFAULT || data->mode == MPOL_LOCAL)
+	if (!aml__linux_mode_takes_nodes(data->mode))
 		return 1;
 	aml_bitmap_copy(&expect, &data->nodemask);
 	/* The kernel keeps one node for preferred: the lowest. */
@@ -59,15 +57,12 @@ int aml__linux_page_allowed(const struct linux_page_check *c, uintptr_t addr,
 		return node ==
 		       aml__linux_weighted_node(
 			   d, (addr - c->start) / d->weight_unit, c->total);
-	switch (d->mode) {
-	case MPOL_DEFAULT:
-	case MPOL_LOCAL:
+	if (!aml__linux_mode_takes_nodes(d->mode))
 		return 1;
-	case MPOL_PREFERRED:
+	/* The kernel keeps one node for preferred: the lowest. */
+	if (d->mode == MPOL_PREFERRED)
 		return node == c->first;
-	default:
-		return aml_bitmap_isset(&d->nodemask, (unsigned int)node) == 1;
-	}
+	return aml_bitmap_isset(&d->nodemask, (unsigned int)node) == 1;
 }
 
 static void linux_check_page(struct linux_page_check *c, uintptr_t addr,
@@ -169,13 +164,14 @@ static int linux_check_partial(struct linux_page_check *c, uintptr_t s,
  */
 static int linux_check_units(struct linux_page_check *c)
 {
-	const uintptr_t mask = ~(uintptr_t)(aml__linux_pmd_size() - 1);
+	const size_t pmd = aml__linux_pmd_size();
+	const uintptr_t mask = ~(uintptr_t)(pmd - 1);
 	const uintptr_t e = c->range_end;
 	uintptr_t a = c->range_start;
 	int ret = 0;
 
 	while (a < e && ret == 0) {
-		const uintptr_t unit_end = (a & mask) + aml__linux_pmd_size();
+		const uintptr_t unit_end = (a & mask) + pmd;
 		uintptr_t b;
 
 		if ((a & ~mask) == 0 && unit_end <= e) {
@@ -243,7 +239,8 @@ static int linux_cycle_init(struct linux_page_check *c)
 int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 				 void *ptr, size_t size)
 {
-	const size_t psize = aml__linux_page_size();
+	const size_t psize = aml__linux_page_size(),
+		     pmd = aml__linux_pmd_size();
 	struct linux_page_check c = {0};
 	int ret;
 
@@ -263,8 +260,7 @@ int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
 	c.ok = 1;
 	c.range_start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
 	c.range_end = (uintptr_t)ptr + size;
-	c.unit_pages =
-	    psize < aml__linux_pmd_size() ? aml__linux_pmd_size() / psize : 1;
+	c.unit_pages = psize < pmd ? pmd / psize : 1;
 	c.unit_addr = malloc(c.unit_pages * sizeof(*c.unit_addr));
 	c.unit_status = malloc(c.unit_pages * sizeof(*c.unit_status));
 	ret = c.unit_addr && c.unit_status ? AML_SUCCESS : -AML_ENOMEM;

@@ -64,14 +64,10 @@ static int inspect_count(void *arg, uintptr_t addr, int status)
 static void inspect_policy(const void *addr, int *mode,
 			   struct aml_bitmap *nodes)
 {
-	aml_bitmap_zero(nodes);
-	if (get_mempolicy(mode, nodes->mask, LINUX_MAXNODE, (void *)addr,
-			  MPOL_F_ADDR) != 0) {
+	if (aml__linux_policy_at(addr, mode, nodes) != 0)
 		*mode = -1;
-		aml_bitmap_zero(nodes);
-	}
 	/* The kernel reports no nodes for these; keep the summary clean. */
-	if (*mode == MPOL_DEFAULT || *mode == MPOL_LOCAL)
+	if (*mode == -1 || !aml__linux_mode_takes_nodes(*mode))
 		aml_bitmap_zero(nodes);
 }
 
@@ -159,24 +155,9 @@ int aml_linux_page_map(const void *ptr, size_t size, char *buf, size_t len)
 
 const char *aml_linux_policy_name(int mode)
 {
-	switch (mode) {
-	case MPOL_DEFAULT:
-		return "default";
-	case MPOL_PREFERRED:
-		return "preferred";
-	case MPOL_BIND:
-		return "bind";
-	case MPOL_INTERLEAVE:
-		return "interleave";
-	case MPOL_LOCAL:
-		return "local";
-	case MPOL_PREFERRED_MANY:
-		return "preferred-many";
-	case MPOL_WEIGHTED_INTERLEAVE:
-		return "weighted-interleave";
-	default:
-		return "unknown";
-	}
+	const struct aml__linux_policy *p = aml__linux_policy_of_mode(mode);
+
+	return p != NULL && mode >= 0 ? p->name : "unknown";
 }
 
 /* Print "node 0: 12, node 1: 10" for the nodes holding pages. */
@@ -230,8 +211,11 @@ int aml_linux_placement_fprintf(FILE *stream, const char *prefix,
 	n = fprintf(stream,
 		    "%s%p: %zu pages of %zu B, policy %s%s%s%s, unplaced %zu\n",
 		    prefix, ptr, p->npages, p->page_size,
-		    aml_linux_policy_name(p->policy), *nodes ? " " : "", nodes,
-		    p->policy_uniform ? "" : " (varies)", p->unplaced);
+		    aml_linux_policy_name(p->policy),
+		    !*nodes				     ? ""
+		    : aml_bitmap_nset(&p->policy_nodes) == 1 ? " over node "
+							     : " over nodes ",
+		    nodes, p->policy_uniform ? "" : " (varies)", p->unplaced);
 	ret = print_node_counts(stream, prefix, p);
 	if (n < 0 || ret < 0) {
 		err = -AML_FAILURE;

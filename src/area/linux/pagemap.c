@@ -169,13 +169,14 @@ static int learn_zero_page(int fd)
 
 /*
  * The huge zero page, which a read fault maps in a transparent huge page
- * region. Its frame changes only once no process uses it: the 2 MiB kept
- * mapped here hold it for this process and its children. Where the kernel
- * gives none now (THP off), it stays unknown.
+ * region. Its frame changes only once no process uses it: the PMD-sized
+ * region kept mapped here holds it for this process and its children.
+ * Where the kernel gives none now (THP off), it stays unknown.
  */
 static void learn_huge_zero_page(int fd)
 {
-	const size_t psize = aml__linux_page_size(), huge = (size_t)2 << 20;
+	const size_t psize = aml__linux_page_size(),
+		     huge = aml__linux_pmd_size();
 	char *p =
 	    mmap(NULL, 2 * huge, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t a;

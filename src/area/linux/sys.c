@@ -97,3 +97,73 @@ unsigned long aml__linux_maxnode(int last)
 	/* The kernel reads maxnode - 1 bits. */
 	return last < 0 ? 2 : (unsigned long)last + 2;
 }
+
+/* Mode flags (MPOL_F_STATIC_NODES...) sit above the mode. */
+#define LINUX_MODE_MASK 0xff
+
+static const struct aml__linux_policy linux_policies[] = {
+    [AML_AREA_LINUX_POLICY_DEFAULT] = {"default", MPOL_DEFAULT, 0,
+				       AML__LINUX_BY_CPU},
+    [AML_AREA_LINUX_POLICY_BIND] = {"bind", MPOL_BIND, 1,
+				    AML__LINUX_BY_CPU_AMONG},
+    [AML_AREA_LINUX_POLICY_PREFERRED] = {"preferred", MPOL_PREFERRED, 1,
+					 AML__LINUX_BY_POLICY},
+    [AML_AREA_LINUX_POLICY_INTERLEAVE] = {"interleave", MPOL_INTERLEAVE, 1,
+					  AML__LINUX_BY_POLICY},
+    [AML_AREA_LINUX_POLICY_PREFERRED_MANY] = {"preferred-many",
+					      MPOL_PREFERRED_MANY, 1,
+					      AML__LINUX_BY_CPU_AMONG},
+    [AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE] = {"weighted-interleave",
+						   MPOL_WEIGHTED_INTERLEAVE, 1,
+						   AML__LINUX_BY_POLICY},
+    [AML_AREA_LINUX_POLICY_LOCAL] = {"local", MPOL_LOCAL, 0, AML__LINUX_BY_CPU},
+};
+
+#define LINUX_NPOLICIES (sizeof(linux_policies) / sizeof(*linux_policies))
+
+const struct aml__linux_policy *
+aml__linux_policy(enum aml_area_linux_policy policy)
+{
+	if ((unsigned int)policy >= LINUX_NPOLICIES)
+		return NULL;
+	return &linux_policies[policy];
+}
+
+const struct aml__linux_policy *aml__linux_policy_of_mode(int mode)
+{
+	for (size_t i = 0; i < LINUX_NPOLICIES; i++)
+		if (linux_policies[i].mode == (mode & LINUX_MODE_MASK))
+			return &linux_policies[i];
+	return NULL;
+}
+
+int aml__linux_mode_takes_nodes(int mode)
+{
+	const struct aml__linux_policy *p = aml__linux_policy_of_mode(mode);
+
+	return p == NULL || p->takes_nodes;
+}
+
+int aml__linux_policy_by_cpu(int mode, const struct aml_bitmap *nodes)
+{
+	const struct aml__linux_policy *p = aml__linux_policy_of_mode(mode);
+
+	/* No nodes with a mode that has some: the local node (preferred
+	 * reads so for MPOL_LOCAL on older kernels). */
+	if (p == NULL || p->by_cpu == AML__LINUX_BY_CPU ||
+	    aml_bitmap_iszero(nodes))
+		return 1;
+	if (p->by_cpu == AML__LINUX_BY_CPU_AMONG)
+		return aml_bitmap_nset(nodes) != 1;
+	return 0;
+}
+
+int aml__linux_policy_at(const void *addr, int *mode, struct aml_bitmap *nodes)
+{
+	aml_bitmap_zero(nodes);
+	if (get_mempolicy(mode, nodes->mask, LINUX_MAXNODE, (void *)addr,
+			  addr != NULL ? MPOL_F_ADDR : 0) != 0)
+		return -1;
+	*mode &= LINUX_MODE_MASK;
+	return 0;
+}

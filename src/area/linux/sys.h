@@ -51,4 +51,44 @@ int aml__linux_page_status(int status);
 /* Nodes this process may allocate on (its cpuset's mems_allowed). */
 int aml__linux_mems_allowed(struct aml_bitmap *allowed);
 
+/* How a policy picks the node of a page when a CPU faults it in. */
+enum aml__linux_by_cpu {
+	/* The policy alone: interleave, one preferred node. */
+	AML__LINUX_BY_POLICY,
+	/* The faulting CPU's own node: default, local. */
+	AML__LINUX_BY_CPU,
+	/* The nearest to the faulting CPU of several nodes: bind and
+	 * preferred-many (with one node, the policy alone). */
+	AML__LINUX_BY_CPU_AMONG,
+};
+
+/* The policies of the Linux area, in the order of enum
+ * aml_area_linux_policy: every file asks this table. */
+struct aml__linux_policy {
+	const char *name;
+	int mode; /* MPOL_* */
+	/* Whether the mode takes nodes (default and local take none). */
+	int takes_nodes;
+	enum aml__linux_by_cpu by_cpu;
+};
+
+/* The entry of `policy`; NULL if out of range. */
+const struct aml__linux_policy *
+aml__linux_policy(enum aml_area_linux_policy policy);
+
+/* The entry of MPOL_* mode `mode` (mode flags ignored); NULL if unknown. */
+const struct aml__linux_policy *aml__linux_policy_of_mode(int mode);
+
+/* Whether MPOL_* mode `mode` takes nodes (an unknown mode counts as yes). */
+int aml__linux_mode_takes_nodes(int mode);
+
+/* Whether a page faulted under mode `mode` over `nodes` lands by the
+ * faulting CPU (an unknown mode counts as yes). */
+int aml__linux_policy_by_cpu(int mode, const struct aml_bitmap *nodes);
+
+/* The policy at `addr`, or the calling thread's for NULL: its MPOL_* mode
+ * without mode flags, and its nodes. Returns 0, or -1 with errno set (no
+ * mapping at `addr`). */
+int aml__linux_policy_at(const void *addr, int *mode, struct aml_bitmap *nodes);
+
 #endif /* AML_AREA_LINUX_SYS_H */
