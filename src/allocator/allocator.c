@@ -1,6 +1,7 @@
 /* Generic allocator API: argument checks, then the implementation's ops. */
 #include <stdalign.h>
 
+#include "allocator/allocator.h"
 #include "aml.h"
 #include "internal.h"
 
@@ -107,4 +108,44 @@ size_t aml_usable_size(struct aml_allocator *allocator, const void *ptr)
 		return 0;
 	}
 	return allocator->ops->usable_size(allocator->data, ptr);
+}
+
+int aml__allocator_new(struct aml_allocator **out, struct aml_area *area,
+		       struct aml_area_mmap_options *opts,
+		       struct aml_allocator_ops *ops, size_t size)
+{
+	struct aml__allocator_base *base;
+
+	if (out == NULL)
+		return -AML_EINVAL;
+	*out = NULL;
+	if (area == NULL || area->ops == NULL || area->ops->mmap == NULL)
+		return -AML_EINVAL;
+	base = calloc(1, size);
+	if (base == NULL)
+		return -AML_ENOMEM;
+	base->allocator.data = (struct aml_allocator_data *)base;
+	base->allocator.ops = ops;
+	base->area = area;
+	base->opts = opts;
+	pthread_mutex_init(&base->lock, NULL);
+	*out = &base->allocator;
+	return AML_SUCCESS;
+}
+
+int aml__allocator_destroying(struct aml_allocator **allocator,
+			      const struct aml_allocator_ops *ops)
+{
+	if (allocator == NULL || *allocator == NULL)
+		return 0;
+	return (*allocator)->ops == ops ? 1 : -AML_EINVAL;
+}
+
+void aml__allocator_delete(struct aml_allocator **allocator)
+{
+	struct aml__allocator_base *base = (void *)(*allocator)->data;
+
+	pthread_mutex_destroy(&base->lock);
+	free(base);
+	*allocator = NULL;
 }

@@ -7,6 +7,7 @@
  * their own. One mutex guards everything.
  */
 #include "aml/higher/allocator/buddy.h"
+#include "allocator/allocator.h"
 #include "allocator/lookup.h"
 #include "aml.h"
 #include "internal.h"
@@ -36,10 +37,7 @@ struct aml_buddy_chunk {
 };
 
 struct aml_allocator_data {
-	struct aml_allocator allocator;
-	struct aml_area *area;
-	struct aml_area_mmap_options *opts;
-	pthread_mutex_t lock;
+	struct aml__allocator_base base; /* lock: everything */
 	struct aml_buddy_chunk *chunks;
 	size_t nchunks; /* chunks with blocks */
 };
@@ -132,16 +130,17 @@ static struct aml_buddy_chunk *aml_buddy_map(struct aml_allocator_data *d,
 	if (c == NULL)
 		return aml__fail_null(AML_ENOMEM);
 	c->range = aml__lookup_range_new();
-	c->base = c->range ? aml_area_mmap(d->area, size, d->opts) : NULL;
+	c->base =
+	    c->range ? aml_area_mmap(d->base.area, size, d->base.opts) : NULL;
 	if (c->base == NULL ||
 	    aml__lookup_insert(c->base, size, c->range) != AML_SUCCESS) {
 		if (c->base != NULL)
-			aml_area_munmap(d->area, c->base, size);
+			aml_area_munmap(d->base.area, c->base, size);
 		aml__lookup_range_delete(c->range);
 		free(c);
 		return aml__fail_null(AML_ENOMEM);
 	}
-	c->range->owner = &d->allocator;
+	c->range->owner = &d->base.allocator;
 	c->range->object = c;
 	c->size = size;
 	c->own = own;
@@ -167,7 +166,7 @@ static int aml_buddy_unmap(struct aml_allocator_data *d,
 	d->nchunks -= !c->own;
 	aml__lookup_remove(c->base, c->size);
 	aml__lookup_range_delete(c->range);
-	err = aml_area_munmap(d->area, c->base, c->size);
+	err = aml_area_munmap(d->base.area, c->base, c->size);
 	free(c);
 	return err;
 }
@@ -231,7 +230,7 @@ static void *aml_buddy_aligned_alloc(struct aml_allocator_data *d, size_t size,
 	void *ptr = NULL;
 	int order;
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	if (need > AML_BUDDY_CHUNK) {
 		ptr = aml_buddy_alloc_own(d, size, alignment);
 		goto out;
@@ -249,7 +248,7 @@ static void *aml_buddy_aligned_alloc(struct aml_allocator_data *d, size_t size,
 			ptr = aml_buddy_alloc_own(d, size, alignment);
 	}
 out:
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	return ptr;
 }
 
@@ -267,7 +266,7 @@ static long aml_buddy_locate(struct aml_allocator_data *d, const void *ptr,
 	struct aml_buddy_chunk *c;
 	size_t off;
 
-	if (r == NULL || r->owner != &d->allocator)
+	if (r == NULL || r->owner != &d->base.allocator)
 		return -1;
 	c = r->object;
 	*chunk = c;
@@ -286,7 +285,7 @@ static int aml_buddy_free(struct aml_allocator_data *d, void *ptr)
 	long i;
 	int ret = AML_SUCCESS;
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	i = aml_buddy_locate(d, ptr, &c);
 	if (i < 0)
 		ret = -AML_EINVAL;
@@ -294,7 +293,7 @@ static int aml_buddy_free(struct aml_allocator_data *d, void *ptr)
 		ret = aml_buddy_unmap(d, c);
 	else if (aml_buddy_give(c, (unsigned)i) && d->nchunks > 1)
 		ret = aml_buddy_unmap(d, c);
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	return ret;
 }
 
@@ -305,7 +304,7 @@ static size_t aml_buddy_usable_size(struct aml_allocator_data *d,
 	size_t size = 0;
 	long i;
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	i = aml_buddy_locate(d, ptr, &c);
 	if (i < 0)
 		aml_errno = AML_EINVAL;
@@ -314,7 +313,7 @@ static size_t aml_buddy_usable_size(struct aml_allocator_data *d,
 	else
 		size = (size_t)1
 		       << (c->blocks[i].used_order - 1 + AML_BUDDY_MIN_SHIFT);
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	return size;
 }
 
@@ -330,34 +329,19 @@ int aml_allocator_buddy_create(struct aml_allocator **out,
 			       struct aml_area *area,
 			       struct aml_area_mmap_options *opts)
 {
-	struct aml_allocator_data *d;
-
-	if (out == NULL)
-		return -AML_EINVAL;
-	*out = NULL;
-	if (area == NULL || area->ops == NULL)
-		return -AML_EINVAL;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return -AML_ENOMEM;
-	d->allocator.data = d;
-	d->allocator.ops = &aml_allocator_buddy_ops;
-	d->area = area;
-	d->opts = opts;
-	pthread_mutex_init(&d->lock, NULL);
-	*out = &d->allocator;
-	return AML_SUCCESS;
+	return aml__allocator_new(out, area, opts, &aml_allocator_buddy_ops,
+				  sizeof(struct aml_allocator_data));
 }
 
 int aml_allocator_buddy_destroy(struct aml_allocator **allocator)
 {
 	struct aml_allocator_data *d;
-	int ret = AML_SUCCESS;
+	int ret =
+	    aml__allocator_destroying(allocator, &aml_allocator_buddy_ops);
 
-	if (allocator == NULL || *allocator == NULL)
-		return AML_SUCCESS;
-	if ((*allocator)->ops != &aml_allocator_buddy_ops)
-		return -AML_EINVAL;
+	if (ret <= 0)
+		return ret;
+	ret = AML_SUCCESS;
 	d = (*allocator)->data;
 	while (d->chunks != NULL) {
 		int err = aml_buddy_unmap(d, d->chunks);
@@ -365,8 +349,6 @@ int aml_allocator_buddy_destroy(struct aml_allocator **allocator)
 		if (err && ret == AML_SUCCESS)
 			ret = err;
 	}
-	pthread_mutex_destroy(&d->lock);
-	free(d);
-	*allocator = NULL;
+	aml__allocator_delete(allocator);
 	return ret;
 }

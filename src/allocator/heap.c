@@ -4,14 +4,14 @@
  * from the heap's area; tbbmalloc keeps per-thread caches per pool and
  * accepts frees from any thread. The heap registers every chunk in the
  * lookup so that aml_allocator_of() and the ownership check of free work,
- * and keeps a few idle chunks for reuse (returned by trim and destroy).
- *
- * The pool API is C++ (namespace rml), but its entry points are a stable
- * binary interface of libtbbmalloc.so.2; they are declared here under their
- * symbol names so that libaml stays a C library without libstdc++.
+ * and keeps idle chunks for reuse (returned after a second, by trim and
+ * by destroy).
  */
 #include "aml/higher/allocator/heap.h"
+#include "allocator/allocator.h"
 #include "allocator/lookup.h"
+#include <dlfcn.h>
+
 #include "aml.h"
 #include "aml/area/cuda.h"
 #include "internal.h"
@@ -27,23 +27,56 @@ struct aml_tbb_policy {
 
 struct aml_tbb_pool;
 
-#define AML_TBB(sym) __asm__("_ZN3rml" sym)
-int aml_tbb_pool_create(intptr_t id, const struct aml_tbb_policy *policy,
-			struct aml_tbb_pool **pool)
-    AML_TBB("14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_10MemoryPoolE");
-_Bool aml_tbb_pool_destroy(struct aml_tbb_pool *pool)
-    AML_TBB("12pool_destroyEPNS_10MemoryPoolE");
-void *aml_tbb_pool_malloc(struct aml_tbb_pool *pool, size_t size)
-    AML_TBB("11pool_mallocEPNS_10MemoryPoolEm");
-void *aml_tbb_pool_realloc(struct aml_tbb_pool *pool, void *ptr, size_t size)
-    AML_TBB("12pool_reallocEPNS_10MemoryPoolEPvm");
-void *aml_tbb_pool_aligned_malloc(struct aml_tbb_pool *pool, size_t size,
-				  size_t alignment)
-    AML_TBB("19pool_aligned_mallocEPNS_10MemoryPoolEmm");
-_Bool aml_tbb_pool_free(struct aml_tbb_pool *pool, void *ptr)
-    AML_TBB("9pool_freeEPNS_10MemoryPoolEPv");
-size_t aml_tbb_pool_msize(struct aml_tbb_pool *pool, void *ptr)
-    AML_TBB("10pool_msizeEPNS_10MemoryPoolEPv");
+/*
+ * The engine's entry points, loaded at the first heap's creation: libaml
+ * does not link tbbmalloc, so programs that use no heap (fully static ones
+ * included: Debian ships no static tbbmalloc) do not need it. The pool API
+ * is C++ (namespace rml) but its symbols are a stable binary interface of
+ * libtbbmalloc.so.2, looked up by name, so libaml stays a C library.
+ */
+static struct {
+	int (*pool_create)(intptr_t id, const struct aml_tbb_policy *policy,
+			   struct aml_tbb_pool **pool);
+	_Bool (*pool_destroy)(struct aml_tbb_pool *pool);
+	void *(*pool_malloc)(struct aml_tbb_pool *pool, size_t size);
+	void *(*pool_realloc)(struct aml_tbb_pool *pool, void *ptr,
+			      size_t size);
+	void *(*pool_aligned_malloc)(struct aml_tbb_pool *pool, size_t size,
+				     size_t alignment);
+	_Bool (*pool_free)(struct aml_tbb_pool *pool, void *ptr);
+	size_t (*pool_msize)(struct aml_tbb_pool *pool, void *ptr);
+	int (*command)(int cmd, void *param);
+} aml_tbb;
+static pthread_once_t aml_tbb_once = PTHREAD_ONCE_INIT;
+static int aml_tbb_loaded;
+
+#define AML_TBB_LIBRARY "libtbbmalloc.so.2"
+#define AML_TBB_CLEAN_THREAD_BUFFERS 1
+
+static void aml_tbb_load(void)
+{
+	static const char *const names[] = {
+	    "_ZN3rml14pool_create_v1ElPKNS_13MemPoolPolicyEPPNS_10MemoryPoolE",
+	    "_ZN3rml12pool_destroyEPNS_10MemoryPoolE",
+	    "_ZN3rml11pool_mallocEPNS_10MemoryPoolEm",
+	    "_ZN3rml12pool_reallocEPNS_10MemoryPoolEPvm",
+	    "_ZN3rml19pool_aligned_mallocEPNS_10MemoryPoolEmm",
+	    "_ZN3rml9pool_freeEPNS_10MemoryPoolEPv",
+	    "_ZN3rml10pool_msizeEPNS_10MemoryPoolEPv",
+	    "scalable_allocation_command",
+	};
+	void **slots = (void **)&aml_tbb;
+	void *lib = dlopen(AML_TBB_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+
+	if (lib == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		slots[i] = dlsym(lib, names[i]);
+		if (slots[i] == NULL)
+			return;
+	}
+	aml_tbb_loaded = 1;
+}
 
 /*
  * ThreadSanitizer cannot see tbbmalloc's own synchronisation (it is not
@@ -69,10 +102,6 @@ void __tsan_release(void *addr);
 #define aml_heap_gives(d) ((void)0)
 #endif
 
-/* tbbmalloc's C API (scalable_allocator.h). */
-int scalable_allocation_command(int cmd, void *param);
-#define AML_TBB_CLEAN_THREAD_BUFFERS 1
-
 /*
  * Idle chunks are kept for reuse (refilling a chunk costs a page fault per
  * page), up to this many bytes per heap, and go back to the area once idle
@@ -85,12 +114,9 @@ int scalable_allocation_command(int cmd, void *param);
 #define AML_HEAP_MAX_SIZE ((size_t)1 << 47)
 
 struct aml_allocator_data {
-	struct aml_allocator allocator;
-	struct aml_area *area;
-	struct aml_area_mmap_options *opts;
+	struct aml__allocator_base base; /* lock: the idle chunks */
 	struct aml_tbb_pool *pool;
 	struct aml__lookup_range range; /* the record of every chunk */
-	pthread_mutex_t lock;		/* the idle chunks */
 	struct aml__lookup_range *idle; /* newest first */
 	size_t idle_bytes;
 	unsigned long long last_decay;
@@ -111,7 +137,7 @@ static void *aml_heap_reuse(struct aml_allocator_data *d, size_t *bytes)
 	struct aml__lookup_range **p, *r;
 	void *base = NULL;
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	for (p = &d->idle; (r = *p) != NULL; p = &r->next) {
 		if (r->size >= *bytes && r->size / 2 <= *bytes) {
 			*p = r->next;
@@ -121,7 +147,7 @@ static void *aml_heap_reuse(struct aml_allocator_data *d, size_t *bytes)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	aml__lookup_range_delete(r);
 	return base;
 }
@@ -133,11 +159,11 @@ static void *aml_heap_raw_alloc(intptr_t id, size_t *bytes)
 
 	if (base != NULL)
 		return base;
-	base = aml_area_mmap(d->area, *bytes, d->opts);
+	base = aml_area_mmap(d->base.area, *bytes, d->base.opts);
 	if (base == NULL)
 		return NULL;
 	if (aml__lookup_insert(base, *bytes, &d->range)) {
-		aml_area_munmap(d->area, base, *bytes);
+		aml_area_munmap(d->base.area, base, *bytes);
 		return NULL;
 	}
 	return base;
@@ -147,7 +173,7 @@ static int aml_heap_unmap(struct aml_allocator_data *d, void *base,
 			  size_t bytes)
 {
 	aml__lookup_remove(base, bytes);
-	return aml_area_munmap(d->area, base, bytes);
+	return aml_area_munmap(d->base.area, base, bytes);
 }
 
 /* Unmap a list of idle chunks; the first error, if any. */
@@ -192,7 +218,7 @@ static int aml_heap_raw_free(intptr_t id, void *base, size_t bytes)
 	struct aml__lookup_range *r = aml__lookup_range_new(), *old = NULL;
 	unsigned long long now = aml_heap_now();
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	if (r != NULL && d->idle_bytes + bytes <= AML_HEAP_CACHE_BYTES) {
 		r->base = base;
 		r->size = bytes;
@@ -207,7 +233,7 @@ static int aml_heap_raw_free(intptr_t id, void *base, size_t bytes)
 		old = aml_heap_detach_idle(d, now - AML_HEAP_DECAY_NS);
 		d->last_decay = now;
 	}
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	aml__lookup_range_delete(r);
 	if (aml_heap_unmap_list(d, old) != AML_SUCCESS)
 		return -1;
@@ -218,16 +244,16 @@ static int aml_heap_release_idle(struct aml_allocator_data *d)
 {
 	struct aml__lookup_range *r;
 
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	r = aml_heap_detach_idle(d, ~0ull);
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 	return aml_heap_unmap_list(d, r);
 }
 
 static void *aml_heap_alloc(struct aml_allocator_data *d, size_t size)
 {
 	void *ptr = size < AML_HEAP_MAX_SIZE
-			? aml_tbb_pool_malloc(d->pool, size)
+			? aml_tbb.pool_malloc(d->pool, size)
 			: NULL;
 
 	return ptr != NULL ? ptr : aml__fail_null(AML_ENOMEM);
@@ -237,7 +263,7 @@ static void *aml_heap_aligned_alloc(struct aml_allocator_data *d, size_t size,
 				    size_t alignment)
 {
 	void *ptr = size < AML_HEAP_MAX_SIZE && alignment < AML_HEAP_MAX_SIZE
-			? aml_tbb_pool_aligned_malloc(d->pool, size, alignment)
+			? aml_tbb.pool_aligned_malloc(d->pool, size, alignment)
 			: NULL;
 
 	aml_heap_got(d);
@@ -254,7 +280,7 @@ static int aml_heap_free(struct aml_allocator_data *d, void *ptr)
 	if (!aml_heap_owns(d, ptr))
 		return -AML_EINVAL;
 	aml_heap_gives(d);
-	return aml_tbb_pool_free(d->pool, ptr) ? AML_SUCCESS : -AML_EINVAL;
+	return aml_tbb.pool_free(d->pool, ptr) ? AML_SUCCESS : -AML_EINVAL;
 }
 
 static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
@@ -267,7 +293,7 @@ static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 	if (size >= AML_HEAP_MAX_SIZE)
 		return aml__fail_null(AML_ENOMEM);
 	aml_heap_gives(d);
-	moved = aml_tbb_pool_realloc(d->pool, ptr, size);
+	moved = aml_tbb.pool_realloc(d->pool, ptr, size);
 	aml_heap_got(d);
 	return moved != NULL ? moved : aml__fail_null(AML_ENOMEM);
 }
@@ -279,7 +305,7 @@ static size_t aml_heap_usable_size(struct aml_allocator_data *d,
 		aml_errno = AML_EINVAL;
 		return 0;
 	}
-	return aml_tbb_pool_msize(d->pool, (void *)ptr);
+	return aml_tbb.pool_msize(d->pool, (void *)ptr);
 }
 
 struct aml_allocator_ops aml_allocator_heap_ops = {
@@ -313,29 +339,24 @@ int aml_allocator_heap_create(struct aml_allocator **out, struct aml_area *area,
 	    .version = 1,
 	};
 	struct aml_allocator_data *d;
+	int err;
 
-	if (out == NULL)
-		return -AML_EINVAL;
-	*out = NULL;
-	if (area == NULL || area->ops == NULL || area->ops->mmap == NULL)
-		return -AML_EINVAL;
-	if (aml_heap_area_is_device(area))
+	pthread_once(&aml_tbb_once, aml_tbb_load);
+	if (out != NULL && area != NULL &&
+	    (aml_heap_area_is_device(area) || !aml_tbb_loaded)) {
+		*out = NULL;
 		return -AML_ENOTSUP;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return -AML_ENOMEM;
-	d->allocator.data = d;
-	d->allocator.ops = &aml_allocator_heap_ops;
-	d->area = area;
-	d->opts = opts;
-	d->range.owner = &d->allocator;
-	pthread_mutex_init(&d->lock, NULL);
-	if (aml_tbb_pool_create((intptr_t)d, &policy, &d->pool) != 0) {
-		pthread_mutex_destroy(&d->lock);
-		free(d);
+	}
+	err = aml__allocator_new(out, area, opts, &aml_allocator_heap_ops,
+				 sizeof(*d));
+	if (err != AML_SUCCESS)
+		return err;
+	d = (*out)->data;
+	d->range.owner = *out;
+	if (aml_tbb.pool_create((intptr_t)d, &policy, &d->pool) != 0) {
+		aml__allocator_delete(out);
 		return -AML_ENOMEM;
 	}
-	*out = &d->allocator;
 	return AML_SUCCESS;
 }
 
@@ -344,25 +365,21 @@ int aml_allocator_heap_trim(struct aml_allocator *allocator)
 	if (allocator == NULL || allocator->ops != &aml_allocator_heap_ops)
 		return -AML_EINVAL;
 	/* The calling thread's cached objects and blocks, in every pool. */
-	scalable_allocation_command(AML_TBB_CLEAN_THREAD_BUFFERS, NULL);
+	aml_tbb.command(AML_TBB_CLEAN_THREAD_BUFFERS, NULL);
 	return aml_heap_release_idle(allocator->data);
 }
 
 int aml_allocator_heap_destroy(struct aml_allocator **allocator)
 {
 	struct aml_allocator_data *d;
-	int ret;
+	int ret = aml__allocator_destroying(allocator, &aml_allocator_heap_ops);
 
-	if (allocator == NULL || *allocator == NULL)
-		return AML_SUCCESS;
-	if ((*allocator)->ops != &aml_allocator_heap_ops)
-		return -AML_EINVAL;
+	if (ret <= 0)
+		return ret;
 	d = (*allocator)->data;
 	/* pool_destroy hands every chunk to raw_free, live objects or not. */
-	aml_tbb_pool_destroy(d->pool);
+	aml_tbb.pool_destroy(d->pool);
 	ret = aml_heap_release_idle(d);
-	pthread_mutex_destroy(&d->lock);
-	free(d);
-	*allocator = NULL;
+	aml__allocator_delete(allocator);
 	return ret;
 }
