@@ -6,7 +6,9 @@
  * carves objects from them with oneTBB's scalable allocator (tbbmalloc)
  * memory pools: per-thread caches, no global lock on the fast path, frees
  * from any thread. Every object lies on pages that the area mapped, so it
- * is placed as the area says. It does not replace the process's malloc.
+ * is placed as the area says. libaml loads the engine (libtbbmalloc.so.2,
+ * Debian package libtbbmalloc2) when the first heap is created; it does
+ * not replace the process's malloc.
  *
  * The heap needs memory the CPU can touch (its bookkeeping lives in the
  * chunks): on CUDA device memory use the buddy allocator.
@@ -39,7 +41,8 @@ AML_EXPORT extern struct aml_allocator_ops aml_allocator_heap_ops;
  * @return ::AML_SUCCESS;
  * - -::AML_EINVAL: NULL `out`, `area` or area ops;
  * - -::AML_ENOTSUP: `area` maps memory the CPU cannot touch (a CUDA area
- *   without the host, unified or mapped flags);
+ *   without the host, unified or mapped flags), or libtbbmalloc.so.2
+ *   cannot be loaded (not installed, or a fully static program);
  * - -::AML_ENOMEM: memory is short, or the process already has too many
  *   heaps (each takes one pthread key; about a thousand at most).
  * Thread safety: safe. The heap may be used by any number of threads at
