@@ -83,12 +83,15 @@ struct aml_dma_ops {
 		      size_t size);
 };
 
-/** An engine: an implementation's operations and its data. */
+/**
+ * An engine: its data and its implementation's operations, in this order,
+ * like `struct aml_allocator`.
+ */
 struct aml_dma {
-	/** The implementation. */
-	struct aml_dma_ops *ops;
 	/** The implementation's data for this engine. */
 	struct aml_dma_data *data;
+	/** The implementation. */
+	struct aml_dma_ops *ops;
 };
 
 /**
