@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aml/area/hwloc.h"
+#include "aml/area/linux.h"
 #include "cli/parse.h"
 
 static const struct {
@@ -115,4 +116,38 @@ int aml_preload_config_parse(struct aml_preload_config *c,
 		return -1;
 	return parse_flag(&c->populate, "AML_PRELOAD_POPULATE",
 			  get("AML_PRELOAD_POPULATE"), err, errlen);
+}
+
+int aml_preload_area_create(const struct aml_preload_config *c,
+			    struct aml_area **out)
+{
+	static const enum aml_area_linux_policy linux_policy[] = {
+	    [AML_PRELOAD_DEFAULT] = AML_AREA_LINUX_POLICY_DEFAULT,
+	    [AML_PRELOAD_BIND] = AML_AREA_LINUX_POLICY_BIND,
+	    [AML_PRELOAD_PREFERRED] = AML_AREA_LINUX_POLICY_PREFERRED,
+	    [AML_PRELOAD_INTERLEAVE] = AML_AREA_LINUX_POLICY_INTERLEAVE,
+	    [AML_PRELOAD_WEIGHTED] = AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+	};
+	struct aml_area_linux_attr attr = {0};
+
+	if (c->policy == AML_PRELOAD_BEST)
+		return aml_area_hwloc_create_best(
+		    out, (enum aml_area_hwloc_criterion)c->criterion, NULL,
+		    AML_AREA_HWLOC_FALLBACK_PREFERRED);
+	if (c->populate)
+		attr.flags = AML_AREA_LINUX_FLAG_POPULATE;
+	if (c->policy == AML_PRELOAD_WEIGHTED)
+		attr.weights = c->weights;
+	return aml_area_linux_create_attr(
+	    out, c->policy == AML_PRELOAD_DEFAULT ? NULL : &c->nodes,
+	    linux_policy[c->policy], &attr);
+}
+
+void aml_preload_area_destroy(const struct aml_preload_config *c,
+			      struct aml_area **area)
+{
+	if (c->policy == AML_PRELOAD_BEST)
+		aml_area_hwloc_destroy(area);
+	else
+		aml_area_linux_destroy(area);
 }

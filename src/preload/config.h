@@ -49,4 +49,15 @@ int aml_preload_config_parse(struct aml_preload_config *c,
 			     const struct aml_bitmap *present, char *err,
 			     size_t errlen);
 
+/*
+ * Create the area that `c` describes (a Linux area, or an hwloc area for
+ * the best-target policies). Returns AML_SUCCESS or -AML_Exxx.
+ */
+int aml_preload_area_create(const struct aml_preload_config *c,
+			    struct aml_area **area);
+
+/* Destroy an area from aml_preload_area_create(). */
+void aml_preload_area_destroy(const struct aml_preload_config *c,
+			      struct aml_area **area);
+
 #endif /* AML_PRELOAD_CONFIG_H */

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "aml.h"
-#include "aml/area/hwloc.h"
 #include "aml/area/linux.h"
 #include "cli/parse.h"
 #include "config.h"
@@ -399,31 +398,6 @@ static void report(const char *what)
 						      : sizeof(line) - 1);
 }
 
-static int create_area(const struct aml_preload_config *c,
-		       struct aml_area **out)
-{
-	static const enum aml_area_linux_policy linux_policy[] = {
-	    [AML_PRELOAD_DEFAULT] = AML_AREA_LINUX_POLICY_DEFAULT,
-	    [AML_PRELOAD_BIND] = AML_AREA_LINUX_POLICY_BIND,
-	    [AML_PRELOAD_PREFERRED] = AML_AREA_LINUX_POLICY_PREFERRED,
-	    [AML_PRELOAD_INTERLEAVE] = AML_AREA_LINUX_POLICY_INTERLEAVE,
-	    [AML_PRELOAD_WEIGHTED] = AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
-	};
-	struct aml_area_linux_attr attr = {0};
-
-	if (c->policy == AML_PRELOAD_BEST)
-		return aml_area_hwloc_create_best(
-		    out, (enum aml_area_hwloc_criterion)c->criterion, NULL,
-		    AML_AREA_HWLOC_FALLBACK_PREFERRED);
-	if (c->populate)
-		attr.flags = AML_AREA_LINUX_FLAG_POPULATE;
-	if (c->policy == AML_PRELOAD_WEIGHTED)
-		attr.weights = c->weights;
-	return aml_area_linux_create_attr(
-	    out, c->policy == AML_PRELOAD_DEFAULT ? NULL : &c->nodes,
-	    linux_policy[c->policy], &attr);
-}
-
 __attribute__((constructor)) static void preload_init(void)
 {
 	char err[AML_CLI_ERRLEN * 2], why[AML_CLI_ERRLEN];
@@ -441,7 +415,7 @@ __attribute__((constructor)) static void preload_init(void)
 		report(err);
 		goto out;
 	}
-	rc = create_area(&config, &area);
+	rc = aml_preload_area_create(&config, &area);
 	if (rc != AML_SUCCESS) {
 		snprintf(why, sizeof(why), "cannot create the area: %s",
 			 aml_strerror(rc));
