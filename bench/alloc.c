@@ -48,12 +48,12 @@ static int raw_free(void *p, size_t size)
 	return munmap(p, size);
 }
 
-static void *aml_alloc(size_t size)
+static void *area_alloc(size_t size)
 {
 	return aml_area_mmap(area, size, NULL);
 }
 
-static int aml_free(void *p, size_t size)
+static int area_free(void *p, size_t size)
 {
 	return aml_area_munmap(area, p, size);
 }
@@ -106,7 +106,7 @@ struct competitor {
 /* The first is the reference, the second is AML. */
 static const struct competitor competitors[] = {
 	{"raw", raw_alloc, raw_free},
-	{"aml", aml_alloc, aml_free},
+	{"aml", area_alloc, area_free},
 	{"libnuma", libnuma_alloc, libnuma_release},
 #ifdef BENCH_HAVE_HWLOC
 	{"hwloc", hwloc_bench_alloc, hwloc_bench_release},

@@ -67,6 +67,8 @@ static int set_placement(struct run_env *e, const char *policy,
 	if (e->values[POLICY] != NULL)
 		return aml_cli_usage_error("run",
 					   "give one placement option only");
+	if (nodes != NULL && *nodes == '\0')
+		return aml_cli_usage_error("run", "%s: empty value", option);
 	e->values[POLICY] = policy;
 	e->options[POLICY] = option;
 	e->values[var] = nodes;

@@ -16,6 +16,9 @@
  * - fork: the table's lock is held across fork (pthread_atfork).
  * - A bad setting: one line on stderr, and every allocation stays with
  *   the system allocator.
+ * With AML_PRELOAD_ALL=1, allocations under the threshold go to an AML
+ * heap on the same area instead of the system allocator; free() asks
+ * aml_allocator_of() (lock-free) whose a pointer is.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -30,6 +33,7 @@
 
 #include "aml.h"
 #include "aml/area/linux.h"
+#include "aml/higher/allocator/heap.h"
 #include "cli/parse.h"
 #include "config.h"
 #include "table.h"
@@ -64,6 +68,8 @@ static atomic_size_t boot_used;
 
 /* Set once by the constructor, read by every call. */
 static struct aml_area *area;
+/* With AML_PRELOAD_ALL: allocations under min_size. */
+static struct aml_allocator *heap;
 static struct aml_preload_config config;
 static size_t min_size = SIZE_MAX;
 static size_t page_size = 4096;
@@ -156,6 +162,40 @@ static inline int to_aml(size_t size)
 	return size >= min_size && !busy;
 }
 
+/* Whether a small allocation goes to the heap. */
+static inline int to_heap(void)
+{
+	return heap != NULL && !busy;
+}
+
+/* The heap's object `p`, or NULL. */
+static inline int heap_owns(const void *p)
+{
+	return heap != NULL && aml_allocator_of(p) == heap;
+}
+
+static void *heap_alloc(size_t size, size_t align, int zero)
+{
+	void *p;
+
+	busy++;
+	if (zero)
+		p = aml_calloc(heap, 1, size ? size : 1);
+	else if (align > 16)
+		p = aml_aligned_alloc(heap, size ? size : 1, align);
+	else
+		p = aml_alloc(heap, size ? size : 1);
+	busy--;
+	return p;
+}
+
+static void heap_free(void *p)
+{
+	busy++;
+	aml_free(heap, p);
+	busy--;
+}
+
 /* Map `size` bytes aligned on `align` with the area. NULL: use the system. */
 static void *aml_map(size_t size, size_t align)
 {
@@ -216,6 +256,8 @@ EXPORT void *malloc(size_t size)
 		return boot_alloc(size, 0);
 	if (unlikely(to_aml(size)) && (p = aml_map(size, page_size)) != NULL)
 		return p;
+	if (unlikely(to_heap()) && (p = heap_alloc(size, 0, 0)) != NULL)
+		return p;
 	return sys.malloc(size);
 }
 
@@ -227,6 +269,10 @@ EXPORT void free(void *p)
 		return;
 	if (unlikely(find_mapping(p, 1, &m))) {
 		aml_unmap(&m);
+		return;
+	}
+	if (unlikely(heap_owns(p))) {
+		heap_free(p);
 		return;
 	}
 	if (ready())
@@ -248,6 +294,8 @@ EXPORT void *calloc(size_t n, size_t size)
 	/* Fresh anonymous mappings are zero. */
 	if (unlikely(to_aml(total)) && (p = aml_map(total, page_size)) != NULL)
 		return p;
+	if (unlikely(to_heap()) && (p = heap_alloc(total, 0, 1)) != NULL)
+		return p;
 	return sys.calloc(n, size);
 }
 
@@ -260,6 +308,8 @@ static size_t block_size(void *p)
 		return boot_size(p);
 	if (find_mapping(p, 0, &m))
 		return mapping_size(&m);
+	if (heap_owns(p))
+		return aml_usable_size(heap, p);
 	return ready() ? sys.usable_size(p) : 0;
 }
 
@@ -294,7 +344,19 @@ EXPORT void *realloc(void *p, size_t size)
 			return p;
 		return move_block(p, size);
 	}
-	if (unlikely(to_aml(size)))
+	if (unlikely(heap_owns(p))) {
+		void *q;
+
+		if (to_aml(size) || busy)
+			return move_block(p, size);
+		busy++;
+		q = aml_realloc(heap, p, size);
+		busy--;
+		return q;
+	}
+	/* The system's blocks move to AML when they grow large, or to the heap.
+	 */
+	if (unlikely(to_aml(size)) || unlikely(to_heap()))
 		return move_block(p, size);
 	return sys.realloc(p, size);
 }
@@ -321,6 +383,8 @@ static void *aligned(size_t align, size_t size)
 		if (p != NULL)
 			return p;
 	}
+	if (unlikely(to_heap()) && (p = heap_alloc(size, align, 0)) != NULL)
+		return p;
 	return sys.memalign(align, size);
 }
 
@@ -420,6 +484,13 @@ __attribute__((constructor)) static void preload_init(void)
 		snprintf(why, sizeof(why), "cannot create the area: %s",
 			 aml_strerror(rc));
 		report(why);
+		goto out;
+	}
+	if (config.all && (rc = aml_allocator_heap_create(&heap, area, NULL))) {
+		snprintf(why, sizeof(why), "cannot create the heap: %s",
+			 aml_strerror(rc));
+		report(why);
+		aml_preload_area_destroy(&config, &area);
 		goto out;
 	}
 	pthread_atfork(aml_preload_table_lock, aml_preload_table_unlock,
