@@ -40,6 +40,7 @@
 
 #define EXPORT __attribute__((visibility("default")))
 #define unlikely(x) __builtin_expect(!!(x), 0)
+#define likely(x) __builtin_expect(!!(x), 1)
 
 /* glibc's own entry points: used if dlsym cannot give the next ones. */
 extern void *__libc_malloc(size_t);
@@ -59,9 +60,19 @@ static struct {
 
 enum { SYS_UNKNOWN, SYS_RESOLVING, SYS_READY };
 static atomic_int sys_state;
+/*
+ * Requests under this size go straight to the system allocator: 0 until
+ * it is known, then the threshold (0 again with a heap for small blocks).
+ * Then malloc, free, calloc and realloc of small blocks are a test or two
+ * and a tail call.
+ */
+static atomic_size_t fast_limit;
 
-/* Memory handed out while dlsym runs; never reused. */
-#define BOOT_SIZE (64 * 1024)
+/*
+ * Memory handed out while dlsym runs; never reused. Its blocks are
+ * page-aligned, so that free() needs no test for them on its fast path.
+ */
+#define BOOT_SIZE (256 * 1024)
 #define BOOT_HEADER 16
 static _Alignas(64) char boot[BOOT_SIZE];
 static atomic_size_t boot_used;
@@ -88,8 +99,8 @@ static void *boot_alloc(size_t size, size_t align)
 {
 	size_t cur = atomic_load(&boot_used), off, next;
 
-	if (align < BOOT_HEADER)
-		align = BOOT_HEADER;
+	if (align < 4096)
+		align = 4096;
 	do {
 		off = round_up(cur + BOOT_HEADER, align);
 		next = off + round_up(size, BOOT_HEADER);
@@ -146,6 +157,7 @@ static int resolve(void)
 	if (sys.usable_size == NULL)
 		sys.usable_size = libc_usable_size;
 	atomic_store_explicit(&sys_state, SYS_READY, memory_order_release);
+	atomic_store_explicit(&fast_limit, SIZE_MAX, memory_order_release);
 	return 1;
 }
 
@@ -248,7 +260,12 @@ static void aml_unmap(const struct aml_preload_mapping *m)
 	busy--;
 }
 
-EXPORT void *malloc(size_t size)
+#define cold __attribute__((noinline, cold))
+#define FAST_LIMIT() atomic_load_explicit(&fast_limit, memory_order_acquire)
+/* The system's, if anyone's: AML's and boot blocks are page-aligned. */
+#define SYS_POINTER(p) (((uintptr_t)(p)&4095) != 0)
+
+static cold void *malloc_slow(size_t size)
 {
 	void *p;
 
@@ -261,7 +278,14 @@ EXPORT void *malloc(size_t size)
 	return sys.malloc(size);
 }
 
-EXPORT void free(void *p)
+EXPORT void *malloc(size_t size)
+{
+	if (likely(size < FAST_LIMIT()))
+		return sys.malloc(size);
+	return malloc_slow(size);
+}
+
+static cold void free_slow(void *p)
 {
 	struct aml_preload_mapping m;
 
@@ -279,7 +303,16 @@ EXPORT void free(void *p)
 		sys.free(p);
 }
 
-EXPORT void *calloc(size_t n, size_t size)
+EXPORT void free(void *p)
+{
+	if (likely(SYS_POINTER(p) && FAST_LIMIT() != 0)) {
+		sys.free(p);
+		return;
+	}
+	free_slow(p);
+}
+
+static cold void *calloc_slow(size_t n, size_t size)
 {
 	size_t total;
 	void *p;
@@ -297,6 +330,14 @@ EXPORT void *calloc(size_t n, size_t size)
 	if (unlikely(to_heap()) && (p = heap_alloc(total, 0, 1)) != NULL)
 		return p;
 	return sys.calloc(n, size);
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+	/* Both under 2^32: no overflow, and the product is small. */
+	if (likely((n | size) >> 32 == 0 && n * size < FAST_LIMIT()))
+		return sys.calloc(n, size);
+	return calloc_slow(n, size);
 }
 
 /* Size of any block this library handed out, 0 if unknown. */
@@ -326,7 +367,7 @@ static void *move_block(void *p, size_t size)
 	return q;
 }
 
-EXPORT void *realloc(void *p, size_t size)
+static cold void *realloc_slow(void *p, size_t size)
 {
 	struct aml_preload_mapping m;
 
@@ -359,6 +400,13 @@ EXPORT void *realloc(void *p, size_t size)
 	if (unlikely(to_aml(size)) || unlikely(to_heap()))
 		return move_block(p, size);
 	return sys.realloc(p, size);
+}
+
+EXPORT void *realloc(void *p, size_t size)
+{
+	if (likely(SYS_POINTER(p) && size != 0 && size < FAST_LIMIT()))
+		return sys.realloc(p, size);
+	return realloc_slow(p, size);
 }
 
 EXPORT void *reallocarray(void *p, size_t n, size_t size)
@@ -486,7 +534,11 @@ __attribute__((constructor)) static void preload_init(void)
 		report(why);
 		goto out;
 	}
+	/* Small blocks go to the heap from now on. */
+	if (config.all)
+		atomic_store(&fast_limit, 0);
 	if (config.all && (rc = aml_allocator_heap_create(&heap, area, NULL))) {
+		atomic_store(&fast_limit, SIZE_MAX);
 		snprintf(why, sizeof(why), "cannot create the heap: %s",
 			 aml_strerror(rc));
 		report(why);
@@ -496,6 +548,8 @@ __attribute__((constructor)) static void preload_init(void)
 	pthread_atfork(aml_preload_table_lock, aml_preload_table_unlock,
 		       aml_preload_table_unlock);
 	min_size = config.min_size ? config.min_size : 1;
+	if (!config.all)
+		atomic_store(&fast_limit, min_size);
 out:
 	busy--;
 }
