@@ -49,6 +49,9 @@ int aml_cli_parse_weights(const char *s, const struct aml_bitmap *present,
  */
 int aml_cli_online_nodes(struct aml_bitmap *nodes);
 
+/* Replace control characters (from quoted input) with '?'. Returns s. */
+char *aml_cli_one_line(char *s);
+
 /* Write `nodes` as a list ("0-3,5") into buf. Returns buf. */
 char *aml_cli_format_nodes(const struct aml_bitmap *nodes, char *buf,
 			   size_t len);

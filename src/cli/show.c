@@ -136,6 +136,16 @@ static void numa_fields(struct mapping *m, char *fields)
 	if (tok == NULL)
 		return;
 	snprintf(m->policy, sizeof(m->policy), "%s", tok);
+	/* Two-word policies: "weighted interleave:0-3", "prefer (many):1". */
+	if (!strcmp(tok, "weighted") ||
+	    (!strcmp(tok, "prefer") && save && *save == '(')) {
+		tok = strtok_r(NULL, " \n", &save);
+		if (tok != NULL)
+			snprintf(m->policy, sizeof(m->policy), "%s %s",
+				 !strcmp(m->policy, "weighted") ? "weighted"
+								: "prefer",
+				 tok);
+	}
 	while ((tok = strtok_r(NULL, " \n", &save)) != NULL) {
 		if (sscanf(tok, "N%lu=%lu", &n, &count) != 2 || n >= MAX_NODES)
 			continue;

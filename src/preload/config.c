@@ -27,6 +27,7 @@ static int fail_var(char *err, size_t errlen, const char *var,
 		    const char *value, const char *why)
 {
 	snprintf(err, errlen, "%s='%s': %s", var, value, why);
+	aml_cli_one_line(err);
 	return -1;
 }
 
