@@ -15,10 +15,6 @@
 #include <memkind.h>
 #endif
 
-/* Aimed duration of one sample. */
-#define SAMPLE_S 0.004
-#define QUICK_SAMPLE_S 0.0005
-
 static struct aml_area *area;
 static int nodes[BENCH_MAX_NODES];
 static int nnodes;
@@ -97,82 +93,71 @@ static int memkind_bench_release(void *p, size_t size)
 }
 #endif
 
-struct competitor {
-	const char *name;
+/* A method: its allocate and release calls. */
+struct pair {
 	void *(*alloc)(size_t size);
 	int (*release)(void *p, size_t size);
 };
 
-/* The first is the reference, the second is AML. */
-static const struct competitor competitors[] = {
-	{"raw", raw_alloc, raw_free},
-	{"aml", area_alloc, area_free},
-	{"libnuma", libnuma_alloc, libnuma_release},
-#ifdef BENCH_HAVE_HWLOC
-	{"hwloc", hwloc_bench_alloc, hwloc_bench_release},
-#else
-	{"hwloc", NULL, NULL},
-#endif
-#ifdef BENCH_HAVE_MEMKIND
-	{"memkind", memkind_bench_alloc, memkind_bench_release},
-#else
-	{"memkind", NULL, NULL},
-#endif
-};
-
-#define NCOMP (sizeof(competitors) / sizeof(*competitors))
-
-/* Whether the kernel applies an interleave policy to `p`: the allocation
- * is not touched, so its policy is what can be checked. */
-static int policy_ok(const struct competitor *c, size_t size)
+/* One allocate + release pair. */
+static int pair_run(const void *arg, void *data, size_t size, long i)
 {
-	void *p = c->alloc(size);
+	const struct pair *m = arg;
+	void *p = m->alloc(size);
+
+	(void)data, (void)i;
+	if (p == NULL)
+		return -1;
+	return m->release(p, size) == 0 ? 1 : -1;
+}
+
+/* Whether the kernel applies an interleave policy to a mapping of the
+ * method: the allocation is not touched, so its policy is what can be
+ * checked (untimed, once per sample). */
+static int policy_check(const void *arg, void *data, size_t size, long count)
+{
+	const struct pair *m = arg;
+	void *p = m->alloc(size);
 	int mode = -1;
 
+	(void)data, (void)count;
 	if (p == NULL)
-		return 0;
+		return -1;
 	if (get_mempolicy(&mode, NULL, 0, p, MPOL_F_ADDR) != 0)
 		mode = -1;
-	c->release(p, size);
+	m->release(p, size);
 	return mode == MPOL_INTERLEAVE;
 }
 
-/* Seconds per allocate + release pair, over `iters` pairs. */
-static double sample(const struct competitor *c, size_t size, long iters)
-{
-	const double t0 = bench_now();
+static const struct pair raw = {raw_alloc, raw_free};
+static const struct pair aml = {area_alloc, area_free};
+static const struct pair libnuma = {libnuma_alloc, libnuma_release};
+#ifdef BENCH_HAVE_HWLOC
+static const struct pair hwloc = {hwloc_bench_alloc, hwloc_bench_release};
+#define HWLOC_RUN pair_run
+#else
+static const struct pair hwloc = {NULL, NULL};
+#define HWLOC_RUN NULL
+#endif
+#ifdef BENCH_HAVE_MEMKIND
+static const struct pair memkind = {memkind_bench_alloc, memkind_bench_release};
+#define MEMKIND_RUN pair_run
+#else
+static const struct pair memkind = {NULL, NULL};
+#define MEMKIND_RUN NULL
+#endif
 
-	for (long i = 0; i < iters; i++) {
-		void *p = c->alloc(size);
-
-		if (p == NULL || c->release(p, size) != 0) {
-			fprintf(stderr, "%s: allocating %zu bytes failed\n",
-				c->name, size);
-			exit(1);
-		}
+#define METHOD(name, run)                                                      \
+	{                                                                      \
+#name, run, policy_check, NULL, &name, 0                       \
 	}
-	return (bench_now() - t0) / (double)iters;
-}
 
-/* Pairs per sample so that the slowest competitor takes about `target`. */
-static long calibrate(size_t size, double target)
-{
-	double slowest = 0;
-
-	for (size_t c = 0; c < NCOMP; c++) {
-		double t;
-
-		if (competitors[c].alloc == NULL)
-			continue;
-		sample(&competitors[c], size, 10); /* warm up */
-		t = sample(&competitors[c], size, 10);
-		if (t > slowest)
-			slowest = t;
-	}
-	if (slowest * 2 > target)
-		return 2;
-	return (long)(target / slowest);
-}
+/* The first is the reference, the second is AML. */
+static const struct bench_method methods[] = {
+    METHOD(raw, pair_run),	  METHOD(aml, pair_run),
+    METHOD(libnuma, pair_run),	  METHOD(hwloc, HWLOC_RUN),
+    METHOD(memkind, MEMKIND_RUN),
+};
 
 static void setup(void)
 {
@@ -196,108 +181,41 @@ static void teardown(void)
 #endif
 }
 
-/* "ok", or the competitors whose mapping is not interleaved. */
-static void print_policy(size_t size, int *failed)
-{
-	int all = 1;
-
-	for (size_t c = 0; c < NCOMP; c++) {
-		if (competitors[c].alloc == NULL || policy_ok(&competitors[c], size))
-			continue;
-		printf("%s%s", all ? "WRONG:" : ",", competitors[c].name);
-		all = 0;
-		*failed = 1;
-	}
-	if (all)
-		printf("ok");
-}
-
-static void print_ratio(double r)
-{
-	if (r < 0)
-		printf(" %9s", "n/a");
-	else
-		printf(" %8.3fx", r);
-}
+static const struct bench_spec spec = {
+    .name = "alloc",
+    .help = "Allocate + release (untouched) interleaved memory: AML vs "
+	    "mmap+mbind, libnuma, hwloc, memkind.",
+    .title = "alloc: allocate + release, no touch, interleave over all "
+	     "nodes",
+    .legend = "# raw: mmap + mbind(MPOL_INTERLEAVE) + munmap (the "
+	      "reference); aml: aml_area_mmap/munmap\n"
+	      "# libnuma: numa_alloc_interleaved/numa_free; hwloc: "
+	      "hwloc_alloc_membind(INTERLEAVE)/hwloc_free\n"
+	      "# memkind: memkind_malloc(MEMKIND_INTERLEAVE)/memkind_free "
+	      "(a heap: reuses memory)\n"
+	      "# verdicts: the mapping carries the interleave policy "
+	      "(get_mempolicy(MPOL_F_ADDR))\n",
+    .unit = "allocate + release",
+    .methods = methods,
+    .nmethods = sizeof(methods) / sizeof(*methods),
+    .reps = 31,
+    .quick_reps = 3,
+    .sample_s = 0.004,
+    .quick_sample_s = 0.0005,
+    .setup = setup,
+    .teardown = teardown,
+};
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o;
-	/* ratio[c][s]: median ratio of competitor c at size s */
-	double ratio[NCOMP][16];
-	double *times[NCOMP];
-	double *ratios = NULL;
-	size_t nsizes = 0;
+	struct bench_results res;
 	double worst = 0;
-	int failed = 0;
 
-	bench_parse(argc, argv,
-		    "Allocate + release (untouched) interleaved memory: AML vs "
-		    "mmap+mbind, libnuma, hwloc, memkind.",
-		    31, 3, &o);
-	setup();
-	bench_print_machine(stdout, "alloc: allocate + release, no touch, "
-				    "interleave over all nodes");
-	printf("# time: median per allocate + release pair of the raw "
-	       "system calls (mmap + mbind + munmap);\n"
-	       "# ratios: median over %d repetitions of competitor time / "
-	       "raw time, measured side by side.\n",
-	       o.reps);
-	printf("%6s %8s %11s", "size", "iters", "raw us");
-	for (size_t c = 1; c < NCOMP; c++)
-		printf(" %9s", competitors[c].name);
-	printf("  policy\n");
-
-	for (size_t c = 0; c < NCOMP; c++)
-		times[c] = calloc((size_t)o.reps, sizeof(double));
-	ratios = calloc((size_t)o.reps, sizeof(double));
-	for (size_t s = 0; s < bench_nsizes && bench_sizes[s] <= o.max; s++) {
-		const size_t size = bench_sizes[s];
-		const long iters =
-			calibrate(size, o.quick ? QUICK_SAMPLE_S : SAMPLE_S);
-		char buf[24];
-
-		for (int r = 0; r < o.reps; r++) {
-			/* Rotate the order so no one always runs first. */
-			for (size_t k = 0; k < NCOMP; k++) {
-				const size_t c = (k + (size_t)r) % NCOMP;
-
-				if (competitors[c].alloc == NULL)
-					continue;
-				times[c][r] = sample(&competitors[c], size,
-						     iters);
-			}
-		}
-		for (size_t c = 0; c < NCOMP; c++) {
-			ratio[c][s] = -1;
-			if (competitors[c].alloc == NULL)
-				continue;
-			for (int r = 0; r < o.reps; r++)
-				ratios[r] = times[c][r] / times[0][r];
-			ratio[c][s] = bench_median(ratios, (size_t)o.reps);
-		}
-		printf("%6s %8ld %11.3f", bench_size_str(size, buf), iters,
-		       bench_median(times[0], (size_t)o.reps) * 1e6);
-		for (size_t c = 1; c < NCOMP; c++)
-			print_ratio(ratio[c][s]);
-		printf("  ");
-		print_policy(size, &failed);
-		printf("\n");
-		if (ratio[1][s] > worst)
-			worst = ratio[1][s];
-		nsizes++;
-	}
-
-	bench_print_medians("raw", &competitors[0].name, sizeof(competitors[0]),
-			    ratio, NCOMP, nsizes);
-	printf("; aml worst %.3fx (target <= 1.05x: %s)\n", worst,
-	       worst <= 1.05 ? "met" : "MISSED");
-
-	for (size_t c = 0; c < NCOMP; c++)
-		free(times[c]);
-	free(ratios);
-	teardown();
-	if (failed)
-		printf("error: some mappings are not interleaved\n");
-	return failed;
+	bench_run(&spec, argc, argv, &res);
+	for (size_t s = 0; s < res.nsizes; s++)
+		if (res.ratio[1][s] > worst)
+			worst = res.ratio[1][s];
+	printf("summary: aml worst %.3fx (target <= 1.05x: %s)\n", worst,
+	       bench_met(worst <= 1.05));
+	return bench_status(&res);
 }

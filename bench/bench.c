@@ -179,8 +179,7 @@ int bench_nodes(int *nodes)
 	return n;
 }
 
-unsigned long bench_nodemask(const int *nodes, int nnodes,
-			     unsigned long *mask)
+unsigned long bench_nodemask(const int *nodes, int nnodes, unsigned long *mask)
 {
 	const size_t bits = 8 * sizeof(unsigned long);
 
@@ -232,8 +231,8 @@ int bench_rr_ok(const struct bench_rr *rr, size_t *bad)
 {
 	/* Round robin per 2 MiB unit only counts for huge pages: pages all
 	 * on one node inside one unit are no interleave otherwise. */
-	const int huge = rr->bad_small != 0 && rr->bad_huge == 0 &&
-			 bench_has_thp(rr->start);
+	const int huge =
+	    rr->bad_small != 0 && rr->bad_huge == 0 && bench_has_thp(rr->start);
 
 	if (bad != NULL)
 		*bad = huge ? 0 : rr->bad_small;
@@ -245,8 +244,8 @@ int bench_verify_interleave(void *ptr, size_t size, const int *nodes,
 {
 	const size_t psize = (size_t)sysconf(_SC_PAGESIZE);
 	const uintptr_t start = (uintptr_t)ptr & ~(uintptr_t)(psize - 1);
-	const size_t npages = ((uintptr_t)ptr + size - start + psize - 1) /
-			      psize;
+	const size_t npages =
+	    ((uintptr_t)ptr + size - start + psize - 1) / psize;
 	void **pages = malloc(npages * sizeof(*pages));
 	int *status = malloc(npages * sizeof(*status));
 	struct bench_rr *rr = malloc(sizeof(*rr));
@@ -274,25 +273,6 @@ const char *bench_verdict(int verified)
 	if (verified < 0)
 		return "error";
 	return verified ? "ok" : "WRONG";
-}
-
-void bench_print_medians(const char *ref, const char *const *name0,
-			 size_t stride, double (*ratio)[16], size_t ncomp,
-			 size_t nsizes)
-{
-	printf("summary: median ratio over sizes vs %s:", ref);
-	for (size_t c = 1; c < ncomp; c++) {
-		const char *name = *(const char *const *)((const char *)name0 +
-							   c * stride);
-		double v[16];
-
-		for (size_t s = 0; s < nsizes; s++)
-			v[s] = ratio[c][s];
-		if (nsizes > 0 && ratio[c][0] < 0)
-			printf(" %s n/a", name);
-		else
-			printf(" %s %.3fx", name, bench_median(v, nsizes));
-	}
 }
 
 struct aml_area *bench_interleave_area(void)

@@ -3,8 +3,8 @@
  * batched move_pages(2) query written by hand (the floor). Every method
  * must also find the placement right: each prints its verdict. */
 #include <aml.h>
-#include <aml/area/linux.h>
 #include <aml/area/linux-inspect.h>
+#include <aml/area/linux.h>
 
 #include "bench.h"
 
@@ -12,8 +12,6 @@
 #include <hwloc.h>
 #endif
 
-#define SAMPLE_S 0.02
-#define QUICK_SAMPLE_S 0.002
 /* Pages queried one call each per sample at most: beyond, the count is
  * scaled from that many pages. */
 #define PER_PAGE_MAX 65536
@@ -36,7 +34,7 @@ static int floor_check(void *p, size_t size)
 static int aml_check(void *p, size_t size)
 {
 	return aml_area_linux_check_binding(
-		(struct aml_area_linux_data *)area->data, p, size);
+	    (struct aml_area_linux_data *)area->data, p, size);
 }
 
 /* AML's page query, then the same round-robin check as the floor. */
@@ -106,62 +104,47 @@ static int hwloc_check(void *p, size_t size)
 }
 #endif
 
-struct competitor {
-	const char *name;
+/* A method: its check of a whole buffer. */
+struct checker {
 	int (*check)(void *p, size_t size);
 };
 
-/* The first is the reference (the floor). */
-static const struct competitor competitors[] = {
-	{"floor", floor_check},
-	{"aml-check", aml_check},
-	{"aml-query", aml_query},
-	{"per-page", per_page_check},
+static int check_run(const void *arg, void *data, size_t size, long i)
+{
+	(void)i;
+	return ((const struct checker *)arg)->check(data, size);
+}
+
+/* The share of the pages a call per page queries. */
+static double per_page_share(size_t size)
+{
+	const size_t n = size / psize;
+
+	return n > PER_PAGE_MAX ? (double)PER_PAGE_MAX / (double)n : 1;
+}
+
+static const struct checker floor_c = {floor_check};
+static const struct checker aml_check_c = {aml_check};
+static const struct checker aml_query_c = {aml_query};
+static const struct checker per_page_c = {per_page_check};
 #ifdef BENCH_HAVE_HWLOC
-	{"hwloc", hwloc_check},
+static const struct checker hwloc_c = {hwloc_check};
+#define HWLOC_RUN check_run
 #else
-	{"hwloc", NULL},
+static const struct checker hwloc_c = {NULL};
+#define HWLOC_RUN NULL
 #endif
+
+/* The first is the reference (the floor). */
+static const struct bench_method methods[] = {
+    {"floor", check_run, NULL, NULL, &floor_c, 0},
+    {"aml-check", check_run, NULL, NULL, &aml_check_c, 0},
+    {"aml-query", check_run, NULL, NULL, &aml_query_c, 0},
+    {"per-page", check_run, NULL, per_page_share, &per_page_c, 0},
+    {"hwloc", HWLOC_RUN, NULL, NULL, &hwloc_c, 0},
 };
 
-#define NCOMP (sizeof(competitors) / sizeof(*competitors))
 #define PER_PAGE 3
-
-/* Seconds per check of the whole buffer, over `iters` checks. */
-static double sample(size_t c, void *p, size_t size, long iters, int *ok)
-{
-	const double t0 = bench_now();
-	double t;
-
-	for (long i = 0; i < iters; i++)
-		*ok = competitors[c].check(p, size);
-	t = (bench_now() - t0) / (double)iters;
-	if (c == PER_PAGE && size / psize > PER_PAGE_MAX)
-		t *= (double)(size / psize) / PER_PAGE_MAX;
-	return t;
-}
-
-static long calibrate(void *p, size_t size, double target)
-{
-	double slowest = 0;
-	int ok;
-
-	for (size_t c = 0; c < NCOMP; c++) {
-		double t;
-
-		if (competitors[c].check == NULL)
-			continue;
-		sample(c, p, size, 1, &ok); /* warm up */
-		t = sample(c, p, size, 1, &ok);
-		if (c == PER_PAGE && size / psize > PER_PAGE_MAX)
-			t *= (double)PER_PAGE_MAX / (double)(size / psize);
-		if (t > slowest)
-			slowest = t;
-	}
-	if (slowest * 2 > target)
-		return 1;
-	return (long)(target / slowest);
-}
 
 static void setup(void)
 {
@@ -197,116 +180,68 @@ static void *make_buffer(size_t size)
 	return p;
 }
 
+static void free_buffer(void *p, size_t size)
+{
+	aml_area_munmap(area, p, size);
+}
+
+static const struct bench_spec spec = {
+    .name = "check",
+    .help = "Check the placement of a populated interleaved buffer: AML "
+	    "vs a call per page, hwloc, one batched query.",
+    .title = "check: verify the placement of a populated buffer "
+	     "interleaved over all nodes",
+    .legend = "# floor: one move_pages(2) query for all pages + a "
+	      "round-robin check, by hand (the reference)\n"
+	      "# aml-check: aml_area_linux_check_binding(); aml-query: "
+	      "aml_linux_query_pages() + the same check\n"
+	      "# per-page: one get_mempolicy(MPOL_F_NODE|MPOL_F_ADDR) per "
+	      "page; above 65536 pages, timed over the\n"
+	      "#   first 65536 and scaled\n"
+	      "# hwloc: hwloc_get_area_memlocation(), which only gives the "
+	      "set of nodes (cannot see the order)\n"
+	      "# verdicts: what each method found; every one must say "
+	      "ok\n",
+    .unit = "check of the whole buffer",
+    .methods = methods,
+    .nmethods = sizeof(methods) / sizeof(*methods),
+    .reps = 9,
+    .quick_reps = 3,
+    .sample_s = 0.02,
+    .quick_sample_s = 0.002,
+    .setup = setup,
+    .teardown = teardown,
+    .prepare = make_buffer,
+    .release = free_buffer,
+};
+
+/* The targets, at the largest size measured (`l`). */
+static void print_targets(const struct bench_results *res, long l)
+{
+	const double per_page = res->ratio[PER_PAGE][l];
+	char buf[24];
+
+	bench_size_str(res->sizes[l], buf);
+	printf("summary at %s: a call per page takes %.1fx the floor's time: "
+	       "the most a method built on move_pages(2) can gain over it\n",
+	       buf, per_page);
+	for (size_t m = 1; m < PER_PAGE; m++) {
+		const double up = per_page / res->ratio[m][l];
+
+		printf("summary at %s: %s speed-up over a call per page %.1fx "
+		       "(target >= 15x: %s); time / floor %.3fx (target <= "
+		       "1.2x: %s)\n",
+		       buf, methods[m].name, up, bench_met(up >= 15),
+		       res->ratio[m][l], bench_met(res->ratio[m][l] <= 1.2));
+	}
+}
+
 int main(int argc, char **argv)
 {
-	struct bench_opts o;
-	double ratio[NCOMP][16];
-	int verdict[NCOMP];
-	double *times[NCOMP];
-	double *ratios;
-	size_t nsizes = 0;
-	int failed = 0;
+	struct bench_results res;
 
-	bench_parse(argc, argv,
-		    "Check the placement of a populated interleaved buffer: "
-		    "AML vs a call per page, hwloc, one batched query.",
-		    9, 3, &o);
-	setup();
-	bench_print_machine(stdout, "check: verify the placement of a "
-				    "populated buffer interleaved over all "
-				    "nodes");
-	printf("# floor: one move_pages(2) query for all pages + a "
-	       "round-robin check, by hand\n"
-	       "# aml-check: aml_area_linux_check_binding(); aml-query: "
-	       "aml_linux_query_pages() + the same check\n"
-	       "# per-page: one get_mempolicy(MPOL_F_NODE|MPOL_F_ADDR) per "
-	       "page; above %d pages, timed over the first %d and scaled\n"
-	       "# hwloc: hwloc_get_area_memlocation(), which only gives the "
-	       "set of nodes (cannot see the order)\n"
-	       "# ratios: median over %d repetitions of time / floor time; "
-	       "verdicts: every method must say ok\n",
-	       PER_PAGE_MAX, PER_PAGE_MAX, o.reps);
-	printf("%6s %6s %10s", "size", "iters", "floor us");
-	for (size_t c = 1; c < NCOMP; c++)
-		printf(" %10s", competitors[c].name);
-	printf("  verdicts\n");
-
-	for (size_t c = 0; c < NCOMP; c++)
-		times[c] = calloc((size_t)o.reps, sizeof(double));
-	ratios = calloc((size_t)o.reps, sizeof(double));
-	for (size_t s = 0; s < bench_nsizes && bench_sizes[s] <= o.max; s++) {
-		const size_t size = bench_sizes[s];
-		void *p = make_buffer(size);
-		const long iters =
-			calibrate(p, size, o.quick ? QUICK_SAMPLE_S : SAMPLE_S);
-		char buf[24];
-
-		for (int r = 0; r < o.reps; r++) {
-			for (size_t k = 0; k < NCOMP; k++) {
-				const size_t c = (k + (size_t)r) % NCOMP;
-
-				if (competitors[c].check == NULL)
-					continue;
-				times[c][r] = sample(c, p, size, iters,
-						     &verdict[c]);
-			}
-		}
-		printf("%6s %6ld %10.3f", bench_size_str(size, buf), iters,
-		       bench_median(times[0], (size_t)o.reps) * 1e6);
-		for (size_t c = 0; c < NCOMP; c++) {
-			ratio[c][s] = -1;
-			if (competitors[c].check == NULL) {
-				printf(" %10s", "n/a");
-				continue;
-			}
-			for (int r = 0; r < o.reps; r++)
-				ratios[r] = times[c][r] / times[0][r];
-			ratio[c][s] = bench_median(ratios, (size_t)o.reps);
-			if (c > 0)
-				printf(" %9.3fx", ratio[c][s]);
-		}
-		printf(" ");
-		for (size_t c = 0; c < NCOMP; c++) {
-			if (competitors[c].check == NULL)
-				continue;
-			printf(" %s", bench_verdict(verdict[c]));
-			failed |= verdict[c] != 1;
-		}
-		printf("\n");
-		aml_area_munmap(area, p, size);
-		nsizes++;
-	}
-
-	bench_print_medians("floor", &competitors[0].name, sizeof(competitors[0]),
-			    ratio, NCOMP, nsizes);
-	printf("\n");
-	if (nsizes > 0) {
-		const size_t l = nsizes - 1;
-		char buf[24];
-
-		printf("summary at %s: a call per page takes %.1fx the floor's "
-		       "time: the most a method built on move_pages(2) can "
-		       "gain over it\n",
-		       bench_size_str(bench_sizes[l], buf), ratio[PER_PAGE][l]);
-		for (size_t c = 1; c < PER_PAGE; c++) {
-			const double up = ratio[PER_PAGE][l] / ratio[c][l];
-
-			if (ratio[c][l] < 0)
-				continue;
-			printf("summary at %s: %s speed-up over a call per page "
-			       "%.1fx (target >= 15x: %s); time / floor %.3fx "
-			       "(target <= 1.2x: %s)\n",
-			       buf, competitors[c].name, up,
-			       up >= 15 ? "met" : "MISSED", ratio[c][l],
-			       ratio[c][l] <= 1.2 ? "met" : "MISSED");
-		}
-	}
-
-	for (size_t c = 0; c < NCOMP; c++)
-		free(times[c]);
-	free(ratios);
-	teardown();
-	if (failed)
-		printf("error: a method found the placement wrong\n");
-	return failed;
+	bench_run(&spec, argc, argv, &res);
+	if (bench_last(&res) >= 0)
+		print_targets(&res, bench_last(&res));
+	return bench_status(&res);
 }

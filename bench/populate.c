@@ -8,8 +8,6 @@
 
 #include "bench.h"
 
-#define SAMPLE_S 0.05
-#define QUICK_SAMPLE_S 0.005
 /* Bytes held at once by one sample at most. */
 #define SAMPLE_BYTES (256UL << 20)
 
@@ -23,6 +21,8 @@ static int nnodes;
 static unsigned long mask[BENCH_MAX_NODES / (8 * sizeof(unsigned long))];
 static unsigned long maxnode;
 static size_t psize;
+/* The buffers of the current sample, held until it ends. */
+static void **bufs;
 
 static void *touch_get(size_t size)
 {
@@ -38,11 +38,11 @@ static void *touch_get(size_t size)
 static void *aml_get(size_t size)
 {
 	struct aml_area_linux_mmap_options o = {
-		.ptr = NULL,
-		.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		.mode = PROT_READ | PROT_WRITE,
-		.fd = -1,
-		.offset = 0,
+	    .ptr = NULL,
+	    .flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+	    .mode = PROT_READ | PROT_WRITE,
+	    .fd = -1,
+	    .offset = 0,
 	};
 
 	return aml_area_mmap(area, size, (struct aml_area_mmap_options *)&o);
@@ -79,68 +79,53 @@ static void *map_populate_get(size_t size)
 	return p;
 }
 
-struct competitor {
-	const char *name;
+/* A method: how it gets a populated buffer. */
+struct getter {
 	void *(*get)(size_t size);
 };
 
-/* The first is the reference, the second is AML. */
-static const struct competitor competitors[] = {
-	{"touch", touch_get},
-	{"aml", aml_get},
-	{"madvise", madvise_get},
-	{"map-pop", map_populate_get},
+/* Get the `i`th buffer of the sample; it is held until after(). */
+static int get_run(const void *arg, void *data, size_t size, long i)
+{
+	(void)data;
+	bufs[i] = ((const struct getter *)arg)->get(size);
+	return bufs[i] == NULL ? -1 : 1;
+}
+
+/* Check the placement of every buffer of the sample, then release it. */
+static int check_release(const void *arg, void *data, size_t size, long count)
+{
+	int verdict = 1;
+
+	(void)arg, (void)data;
+	for (long i = 0; i < count; i++) {
+		const int v = bufs[i] == NULL
+				  ? -1
+				  : bench_verify_interleave(
+					bufs[i], size, nodes, nnodes, NULL);
+
+		if (v < verdict)
+			verdict = v;
+		if (bufs[i] != NULL)
+			munmap(bufs[i], size);
+		bufs[i] = NULL;
+	}
+	return verdict;
+}
+
+static const struct getter touch = {touch_get};
+static const struct getter aml = {aml_get};
+static const struct getter by_hand = {madvise_get};
+static const struct getter map_pop = {map_populate_get};
+
+/* The first is the reference, the second is AML. MAP_POPULATE + mbind
+ * is expected to be wrong on several nodes. */
+static const struct bench_method methods[] = {
+    {"touch", get_run, check_release, NULL, &touch, 0},
+    {"aml", get_run, check_release, NULL, &aml, 0},
+    {"madvise", get_run, check_release, NULL, &by_hand, 0},
+    {"map-pop", get_run, check_release, NULL, &map_pop, 1},
 };
-
-#define NCOMP (sizeof(competitors) / sizeof(*competitors))
-
-/* Seconds per buffer over `iters` buffers, all held until the end; then
- * each buffer is verified and released. `*verified` receives 1 if all are
- * placed right, 0 if one is not, -1 if one could not be checked. */
-static double sample(size_t c, size_t size, long iters, void **bufs,
-		     int *verified)
-{
-	const double t0 = bench_now();
-	double t;
-
-	for (long i = 0; i < iters; i++) {
-		bufs[i] = competitors[c].get(size);
-		if (bufs[i] == NULL) {
-			fprintf(stderr, "%s: getting %zu bytes failed\n",
-				competitors[c].name, size);
-			exit(1);
-		}
-	}
-	t = (bench_now() - t0) / (double)iters;
-	*verified = 1;
-	for (long i = 0; i < iters; i++) {
-		const int v = bench_verify_interleave(bufs[i], size, nodes,
-						      nnodes, NULL);
-
-		if (v < *verified)
-			*verified = v;
-		munmap(bufs[i], size);
-	}
-	return t;
-}
-
-/* Buffers per sample so that the touch loop takes about `target`: the
- * reference is steadier than the others (mbind(MPOL_MF_MOVE) may wait for
- * every CPU). */
-static long calibrate(size_t size, double target, void **bufs, long max)
-{
-	double t;
-	int v;
-
-	for (size_t c = 0; c < NCOMP; c++)
-		sample(c, size, 1, bufs, &v); /* warm up */
-	t = sample(0, size, 1, bufs, &v);
-	if (t * 2 > target)
-		return 1;
-	if ((long)(target / t) > max)
-		return max;
-	return (long)(target / t);
-}
 
 static void setup(void)
 {
@@ -152,109 +137,66 @@ static void setup(void)
 		exit(1);
 	}
 	area = bench_interleave_area();
+	bufs = calloc(SAMPLE_BYTES / psize, sizeof(*bufs));
+	if (bufs == NULL) {
+		fprintf(stderr, "out of memory\n");
+		exit(1);
+	}
 }
+
+static void teardown(void)
+{
+	free(bufs);
+	aml_area_linux_destroy(&area);
+}
+
+static const struct bench_spec spec = {
+    .name = "populate",
+    .help = "Get populated interleaved memory: AML's populate option vs "
+	    "a touch loop, madvise by hand, MAP_POPULATE + mbind.",
+    .title = "populate: get memory interleaved over all nodes, every page "
+	     "placed",
+    .legend = "# touch: numa_alloc_interleaved() + a write per page (the "
+	      "reference)\n"
+	      "# aml: aml_area_mmap() of an interleave area with "
+	      "MAP_POPULATE in its options (populated after binding)\n"
+	      "# madvise: mmap + mbind + madvise(MADV_POPULATE_WRITE), by "
+	      "hand\n"
+	      "# map-pop: mmap(MAP_POPULATE) + mbind: pages are placed "
+	      "before the policy, so on more than\n"
+	      "#   one node they are NOT interleaved (its verdict says so "
+	      "there; with one node it cannot fail)\n"
+	      "# verdicts: placement of every buffer, checked with "
+	      "move_pages(2) (strict round robin)\n",
+    .unit = "populated buffer",
+    .methods = methods,
+    .nmethods = sizeof(methods) / sizeof(*methods),
+    .reps = 11,
+    .quick_reps = 3,
+    .sample_s = 0.05,
+    .quick_sample_s = 0.005,
+    /* The touch loop is steadier than the others (mbind(MPOL_MF_MOVE)
+     * may wait for every CPU). */
+    .calibrate_reference = 1,
+    .max_bytes = SAMPLE_BYTES,
+    .setup = setup,
+    .teardown = teardown,
+};
 
 int main(int argc, char **argv)
 {
-	struct bench_opts o;
-	double ratio[NCOMP][16];
-	int verdict[NCOMP];
-	double *times[NCOMP];
-	double *ratios;
-	void **bufs;
-	size_t nsizes = 0;
-	int failed = 0;
+	struct bench_results res;
 
-	bench_parse(argc, argv,
-		    "Get populated interleaved memory: AML's populate option "
-		    "vs a touch loop, madvise by hand, MAP_POPULATE + mbind.",
-		    11, 3, &o);
-	setup();
-	bench_print_machine(stdout, "populate: get memory interleaved over "
-				    "all nodes, every page placed");
-	printf("# touch: numa_alloc_interleaved() + a write per page (the "
-	       "reference)\n"
-	       "# aml: aml_area_mmap() of an interleave area with MAP_POPULATE "
-	       "in its options (populated after binding)\n"
-	       "# madvise: mmap + mbind + madvise(MADV_POPULATE_WRITE), by "
-	       "hand\n"
-	       "# map-pop: mmap(MAP_POPULATE) + mbind: pages are placed "
-	       "before the policy, so on more than\n"
-	       "#   one node they are NOT interleaved (its verdict says so "
-	       "there; with one node it cannot fail)\n"
-	       "# ratios: median over %d repetitions of time / touch time "
-	       "(below 1: faster); verdicts: placement\n"
-	       "#   of every buffer, checked with move_pages(2), in the "
-	       "column order\n",
-	       o.reps);
-	printf("%6s %6s %10s", "size", "iters", "touch us");
-	for (size_t c = 1; c < NCOMP; c++)
-		printf(" %9s", competitors[c].name);
-	printf("  verdicts\n");
-
-	bufs = calloc(SAMPLE_BYTES / 4096, sizeof(*bufs));
-	for (size_t c = 0; c < NCOMP; c++)
-		times[c] = calloc((size_t)o.reps, sizeof(double));
-	ratios = calloc((size_t)o.reps, sizeof(double));
-	for (size_t s = 0; s < bench_nsizes && bench_sizes[s] <= o.max; s++) {
-		const size_t size = bench_sizes[s];
-		const long max = size >= SAMPLE_BYTES ? 1 : SAMPLE_BYTES / size;
-		const long iters = calibrate(
-			size, o.quick ? QUICK_SAMPLE_S : SAMPLE_S, bufs, max);
-		char buf[24];
-
-		for (size_t c = 0; c < NCOMP; c++)
-			verdict[c] = 1;
-		for (int r = 0; r < o.reps; r++) {
-			for (size_t k = 0; k < NCOMP; k++) {
-				const size_t c = (k + (size_t)r) % NCOMP;
-				int v;
-
-				times[c][r] = sample(c, size, iters, bufs, &v);
-				if (v < verdict[c])
-					verdict[c] = v;
-			}
-		}
-		printf("%6s %6ld %10.1f", bench_size_str(size, buf), iters,
-		       bench_median(times[0], (size_t)o.reps) * 1e6);
-		for (size_t c = 0; c < NCOMP; c++) {
-			for (int r = 0; r < o.reps; r++)
-				ratios[r] = times[c][r] / times[0][r];
-			ratio[c][s] = bench_median(ratios, (size_t)o.reps);
-			if (c > 0)
-				printf(" %8.3fx", ratio[c][s]);
-		}
-		printf(" ");
-		for (size_t c = 0; c < NCOMP; c++) {
-			printf(" %s", bench_verdict(verdict[c]));
-			/* map-pop is expected to be wrong on several nodes */
-			if (competitors[c].get != map_populate_get)
-				failed |= verdict[c] != 1;
-		}
-		printf("\n");
-		nsizes++;
-	}
-
-	bench_print_medians("touch", &competitors[0].name, sizeof(competitors[0]),
-			    ratio, NCOMP, nsizes);
-	printf("\n");
-	if (nsizes > 0) {
-		const size_t l = nsizes - 1;
+	bench_run(&spec, argc, argv, &res);
+	if (bench_last(&res) >= 0) {
+		const long l = bench_last(&res);
 		char buf[24];
 
 		printf("summary at %s: aml speed-up over the touch loop %.2fx "
 		       "(target >= 2x: %s); aml time / madvise by hand %.3fx\n",
-		       bench_size_str(bench_sizes[l], buf), 1 / ratio[1][l],
-		       1 / ratio[1][l] >= 2 ? "met" : "MISSED",
-		       ratio[1][l] / ratio[2][l]);
+		       bench_size_str(res.sizes[l], buf), 1 / res.ratio[1][l],
+		       bench_met(1 / res.ratio[1][l] >= 2),
+		       res.ratio[1][l] / res.ratio[2][l]);
 	}
-
-	for (size_t c = 0; c < NCOMP; c++)
-		free(times[c]);
-	free(ratios);
-	free(bufs);
-	aml_area_linux_destroy(&area);
-	if (failed)
-		printf("error: a correct method placed pages wrong\n");
-	return failed;
+	return bench_status(&res);
 }

@@ -46,6 +46,16 @@ if(NOT AML_USE_CUDA STREQUAL "OFF")
 	find_package(CUDAToolkit QUIET)
 	if(CUDAToolkit_FOUND AND TARGET CUDA::cudart)
 		set(AML_HAVE_BACKEND_CUDA 1)
+		# The toolkit's root, for the installed package to find it again.
+		if(CUDAToolkit_ROOT)
+			set(AML_CUDA_ROOT "${CUDAToolkit_ROOT}")
+		elseif(CUDAToolkit_BIN_DIR)
+			get_filename_component(AML_CUDA_ROOT
+				"${CUDAToolkit_BIN_DIR}" DIRECTORY)
+		else()
+			get_filename_component(AML_CUDA_ROOT
+				"${CUDAToolkit_LIBRARY_DIR}" DIRECTORY)
+		endif()
 	elseif(AML_USE_CUDA STREQUAL "ON")
 		message(FATAL_ERROR "AML_USE_CUDA=ON but the CUDA toolkit was not found "
 			"(set CUDAToolkit_ROOT)")

@@ -93,6 +93,22 @@ static int weights(void)
 	return err;
 }
 
+/* Free 2 MiB hugetlbfs pages in the system's pool; -1 if the system has
+ * no such page size. */
+static long free_huge_pages(void)
+{
+	FILE *f = fopen(
+		"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	long n = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
 static int huge_pages(void)
 {
 	struct aml_area_linux_attr thp = {
@@ -102,6 +118,7 @@ static int huge_pages(void)
 		.flags = AML_AREA_LINUX_FLAG_HUGETLB |
 			 AML_AREA_LINUX_FLAG_POPULATE,
 		.hugetlb_page_size = 2 * MIB};
+	const long nfree = free_huge_pages();
 	struct aml_area *area;
 	int ret, err = 0;
 
@@ -113,8 +130,17 @@ static int huge_pages(void)
 	} else {
 		printf("%-22s %s\n", "transparent huge", aml_strerror(ret));
 	}
-	/* Without reserved pages (/proc/sys/vm/nr_hugepages), mmap says
-	 * "not enough memory". */
+	/* hugetlbfs pages come only from a pool the administrator reserves
+	 * (/proc/sys/vm/nr_hugepages); without one, mmap would say "not
+	 * enough memory", which is no failure of the area. */
+	if (nfree == 0 || nfree == 1) {
+		printf("%-22s not tried: %s 2 MiB huge pages reserved on this "
+		       "system, 2 needed (their number is set in "
+		       "/proc/sys/vm/nr_hugepages)\n",
+		       "hugetlbfs 2 MiB",
+		       nfree == 0 ? "no" : "only 1 free of the");
+		return err;
+	}
 	ret = aml_area_linux_create_attr(&area, NULL,
 					 AML_AREA_LINUX_POLICY_BIND, &tlb);
 	if (ret == AML_SUCCESS) {

@@ -49,7 +49,7 @@ extern "C" {
  * @return ::AML_SUCCESS.
  * Thread safety: safe.
  */
-int aml_init(int *argc, char **argv[]);
+AML_EXPORT int aml_init(int *argc, char **argv[]);
 
 /**
  * Release what AML keeps for the life of the process. Optional.
@@ -57,7 +57,7 @@ int aml_init(int *argc, char **argv[]);
  * @return ::AML_SUCCESS.
  * Thread safety: safe.
  */
-int aml_finalize(void);
+AML_EXPORT int aml_finalize(void);
 
 /**
  * @defgroup aml_area Areas
@@ -89,8 +89,8 @@ struct aml_area_ops {
 	int (*munmap)(const struct aml_area_data *data, void *ptr, size_t size);
 	/**
 	 * Describe the area on `stream`, each line starting with `prefix`.
-	 * May be NULL. @return a count of characters, or a negated AML error
-	 * code.
+	 * May be NULL. @return ::AML_SUCCESS once written, or a negated AML
+	 * error code.
 	 */
 	int (*fprintf)(const struct aml_area_data *data, FILE *stream,
 		       const char *prefix);
@@ -117,8 +117,8 @@ struct aml_area {
  *   short, ::AML_ENOTSUP when the backend is missing...).
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-void *aml_area_mmap(const struct aml_area *area, size_t size,
-		    struct aml_area_mmap_options *opts);
+AML_EXPORT void *aml_area_mmap(const struct aml_area *area, size_t size,
+			       struct aml_area_mmap_options *opts);
 
 /**
  * Release a mapping of `size` bytes made by aml_area_mmap() on `area`.
@@ -127,19 +127,22 @@ void *aml_area_mmap(const struct aml_area *area, size_t size,
  * `ptr` and `size` is 0; otherwise the implementation's result.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-int aml_area_munmap(const struct aml_area *area, void *ptr, size_t size);
+AML_EXPORT int aml_area_munmap(const struct aml_area *area, void *ptr,
+			       size_t size);
 
 /**
  * Describe `area` on `stream`, each line starting with `prefix` (NULL is
- * taken as ""). An area without an fprintf operation prints one generic
- * line.
- * @return the number of characters written; -AML_EINVAL if `stream` or
- * `area` is NULL; -AML_FAILURE if writing failed; otherwise the
- * implementation's result.
+ * taken as ""). AML's areas follow a prefix that does not end with a
+ * space with ": " (`area: linux area: ...`, `> linux area: ...`). An area
+ * without an fprintf operation prints one generic line.
+ * @return ::AML_SUCCESS once written (as the published AML; a positive
+ * count from a user's operation is taken as success too); -AML_EINVAL if
+ * `stream` or `area` is NULL; -AML_FAILURE if writing failed; otherwise
+ * the implementation's negated error code.
  * Thread safety: as the area's implementation; AML's areas are safe.
  */
-int aml_area_fprintf(FILE *stream, const char *prefix,
-		     const struct aml_area *area);
+AML_EXPORT int aml_area_fprintf(FILE *stream, const char *prefix,
+				const struct aml_area *area);
 
 /** @} */
 

@@ -6,17 +6,27 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/demo"
 
 bash "$root/scripts/deps.sh"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+# The build speaks only when it fails: then its whole log is shown.
+mkdir -p "$build"
+log="$build/demo-build.log"
+if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+	cmake --build "$build" -j"$(nproc)"; } >"$log" 2>&1; then
+	cat "$log"
+	echo "demo: the build failed (log above, kept in $log)"
+	exit 1
+fi
 
 run() {
-	local title=$1 exe=$2 rc=0
+	local title=$1 exe=$2 rc=0 out
 	[ -x "$exe" ] || return 0
 	echo "== $title"
-	"$exe" || rc=$?
+	out=$("$exe" 2>&1) || rc=$?
+	[ -z "$out" ] || echo "$out"
 	case $rc in
 	0) ;;
-	77) echo "(skipped here: it needs something this machine lacks)" ;;
+	# A skipping program says why; one that does not gets a word here.
+	77) [ -n "$out" ] && echo "(skipped: the reason is above)" ||
+		echo "(skipped here: it needs something this machine lacks)" ;;
 	*) echo "FAILED with status $rc"; exit 1 ;;
 	esac
 	echo

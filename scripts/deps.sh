@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
-	libhwloc-dev hwloc libtbb-dev libmemkind-dev doxygen
+	libhwloc-dev hwloc libtbb-dev libmemkind-dev doxygen python3
 	qemu-system-x86 busybox-static cpio)
 
 missing=()

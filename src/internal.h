@@ -4,15 +4,25 @@
 
 #include "aml.h"
 
-/* Run-time support of the optional backends (features.c asks them). */
-int aml_cuda_supported(void);
-int aml_hwloc_supported(void);
+/* Run-time support of the optional backends (aml.c asks them). */
+int aml__cuda_supported(void);
+int aml__hwloc_supported(void);
 
 /* Release the shared hwloc topology (aml_finalize()). */
-void aml_hwloc_finalize(void);
+void aml__hwloc_finalize(void);
+
+/* What separates a description's prefix from its text: ": " after a
+ * prefix that does not end with a space, so that "area" gives
+ * "area: linux area: ..." and "> " gives "> linux area: ...". */
+static inline const char *aml__prefix_sep(const char *prefix)
+{
+	if (prefix == NULL || *prefix == '\0')
+		return "";
+	return prefix[strlen(prefix) - 1] == ' ' ? "" : ": ";
+}
 
 /* Set aml_errno to `err` (positive) and return NULL, for pointer returns. */
-static inline void *aml_fail_null(int err)
+static inline void *aml__fail_null(int err)
 {
 	aml_errno = err;
 	return NULL;

@@ -93,8 +93,11 @@ void test_custom_area(const size_t size, void *host_buf)
 int main(void)
 {
 	// Skip tutorial if this is not supported.
-	if (!aml_support_backends(AML_BACKEND_CUDA))
+	if (!aml_support_backends(AML_BACKEND_CUDA)) {
+		printf("Skipped: no CUDA device or driver here (or AML was "
+		       "built without the CUDA toolkit).\n");
 		return 77;
+	}
 
 	const size_t size = (2 << 16);	// 16 pages
 	void *host_buf = mmap(NULL, size,

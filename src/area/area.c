@@ -1,4 +1,5 @@
 #include "aml.h"
+#include "internal.h"
 
 void *aml_area_mmap(const struct aml_area *area, size_t size,
 		    struct aml_area_mmap_options *opts)
@@ -31,10 +32,13 @@ int aml_area_fprintf(FILE *stream, const char *prefix,
 		return -AML_EINVAL;
 	if (prefix == NULL)
 		prefix = "";
-	if (area->ops != NULL && area->ops->fprintf != NULL)
-		return area->ops->fprintf(area->data, stream, prefix);
-	n = fprintf(stream, "%sarea: %p, ops %p, data %p\n", prefix,
-		    (const void *)area, (const void *)area->ops,
-		    (const void *)area->data);
-	return n < 0 ? -AML_FAILURE : n;
+	if (area->ops != NULL && area->ops->fprintf != NULL) {
+		n = area->ops->fprintf(area->data, stream, prefix);
+		/* A user's fprintf may still count characters. */
+		return n > 0 ? AML_SUCCESS : n;
+	}
+	n = fprintf(stream, "%s%sarea: %p, ops %p, data %p\n", prefix,
+		    aml__prefix_sep(prefix), (const void *)area,
+		    (const void *)area->ops, (const void *)area->data);
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }

@@ -102,10 +102,10 @@ void *aml_area_cuda_mmap(const struct aml_area_data *area_data, size_t size,
 
 	if (data == NULL || size == 0 ||
 	    cuda_check_flags(data->flags) != AML_SUCCESS)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (CUDA_REGISTERS(data->flags)) {
 		if (o == NULL || o->ptr == NULL)
-			return aml_fail_null(AML_EINVAL);
+			return aml__fail_null(AML_EINVAL);
 		host = o->ptr;
 	}
 	device = (o != NULL && o->device >= 0) ? o->device : data->device;
@@ -152,9 +152,10 @@ int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
 			 (unsigned int)(data->flags & ~CUDA_FLAGS_ALL));
 	if (data->device >= 0)
 		snprintf(device, sizeof(device), "%d", data->device);
-	n = fprintf(stream, "%scuda area: device %s, flags %s\n",
-		    prefix ? prefix : "", device, flags);
-	return n < 0 ? -AML_FAILURE : n;
+	n = fprintf(stream, "%s%scuda area: device %s, flags %s\n",
+		    prefix ? prefix : "", aml__prefix_sep(prefix), device,
+		    flags);
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 #if AML_HAVE_BACKEND_CUDA
@@ -210,7 +211,7 @@ static int cuda_fail(const char *call, cudaError_t e)
 	return -cuda_error_to_aml(e);
 }
 
-int aml_cuda_supported(void)
+int aml__cuda_supported(void)
 {
 	int n = 0;
 	cudaError_t e = cudaGetDeviceCount(&n);
@@ -358,7 +359,7 @@ static void *cuda_mmap_on(int flags, int device, size_t size, void *host)
 
 	err = cuda_enter(device, &prev);
 	if (err != AML_SUCCESS)
-		return aml_fail_null(-err);
+		return aml__fail_null(-err);
 	err = cuda_alloc(flags, size, host, &ret, &base);
 	e = cuda_leave(prev);
 	if (e != cudaSuccess) {
@@ -368,7 +369,7 @@ static void *cuda_mmap_on(int flags, int device, size_t size, void *host)
 		err = cuda_fail("cudaSetDevice", e);
 	}
 	if (err != AML_SUCCESS)
-		return aml_fail_null(-err);
+		return aml__fail_null(-err);
 	return ret;
 }
 
@@ -415,7 +416,7 @@ const char *aml_area_cuda_last_error(void)
 	return "AML built without CUDA";
 }
 
-int aml_cuda_supported(void)
+int aml__cuda_supported(void)
 {
 	return 0;
 }
@@ -432,7 +433,7 @@ static void *cuda_mmap_on(int flags, int device, size_t size, void *host)
 	(void)device;
 	(void)size;
 	(void)host;
-	return aml_fail_null(AML_ENOTSUP);
+	return aml__fail_null(AML_ENOTSUP);
 }
 
 static int cuda_munmap_any(int flags, void *ptr)

@@ -2,36 +2,37 @@
 
 #include "internal.h"
 
-static const char *const hwloc_criterion_names[] = {
-	[AML_AREA_HWLOC_LOCAL] = "local",
-	[AML_AREA_HWLOC_BANDWIDTH] = "bandwidth",
-	[AML_AREA_HWLOC_LATENCY] = "latency",
-	[AML_AREA_HWLOC_CAPACITY] = "capacity",
-	[AML_AREA_HWLOC_LOCALITY] = "locality",
-	[AML_AREA_HWLOC_READ_BANDWIDTH] = "read bandwidth",
-	[AML_AREA_HWLOC_WRITE_BANDWIDTH] = "write bandwidth",
-	[AML_AREA_HWLOC_READ_LATENCY] = "read latency",
-	[AML_AREA_HWLOC_WRITE_LATENCY] = "write latency",
+static const char *const area_hwloc_criterion_names[] = {
+    [AML_AREA_HWLOC_LOCAL] = "local",
+    [AML_AREA_HWLOC_BANDWIDTH] = "bandwidth",
+    [AML_AREA_HWLOC_LATENCY] = "latency",
+    [AML_AREA_HWLOC_CAPACITY] = "capacity",
+    [AML_AREA_HWLOC_LOCALITY] = "locality",
+    [AML_AREA_HWLOC_READ_BANDWIDTH] = "read bandwidth",
+    [AML_AREA_HWLOC_WRITE_BANDWIDTH] = "write bandwidth",
+    [AML_AREA_HWLOC_READ_LATENCY] = "read latency",
+    [AML_AREA_HWLOC_WRITE_LATENCY] = "write latency",
 };
 
-#define HWLOC_NCRITERIA                                                      \
-	(sizeof(hwloc_criterion_names) / sizeof(*hwloc_criterion_names))
+#define AREA_HWLOC_NCRITERIA                                                   \
+	(sizeof(area_hwloc_criterion_names) /                                  \
+	 sizeof(*area_hwloc_criterion_names))
 
 const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c)
 {
-	if ((unsigned int)c >= HWLOC_NCRITERIA)
-		return aml_fail_null(AML_EINVAL);
-	return hwloc_criterion_names[c];
+	if ((unsigned int)c >= AREA_HWLOC_NCRITERIA)
+		return aml__fail_null(AML_EINVAL);
+	return area_hwloc_criterion_names[c];
 }
 
-enum hwloc_area_kind {
-	HWLOC_AREA_NODESET,
-	HWLOC_AREA_BEST,
+enum area_hwloc_kind {
+	AREA_HWLOC_NODESET,
+	AREA_HWLOC_BEST,
 };
 
 /* Both builds share the data layout so the default areas are the same. */
 struct aml_area_hwloc_data {
-	enum hwloc_area_kind kind;
+	enum area_hwloc_kind kind;
 	/* Nodeset areas. */
 	enum aml_area_hwloc_policy policy;
 	int all_nodes; /* the allowed nodes at each mapping */
@@ -49,56 +50,56 @@ struct aml_area_ops aml_area_hwloc_ops = {
 	.fprintf = aml_area_hwloc_fprintf,
 };
 
-static struct aml_area_hwloc_data hwloc_default_data = {
-	.kind = HWLOC_AREA_NODESET,
-	.policy = AML_AREA_HWLOC_POLICY_DEFAULT,
-	.all_nodes = 1,
+static struct aml_area_hwloc_data area_hwloc_default_data = {
+    .kind = AREA_HWLOC_NODESET,
+    .policy = AML_AREA_HWLOC_POLICY_DEFAULT,
+    .all_nodes = 1,
 };
 
-static struct aml_area_hwloc_data hwloc_interleave_data = {
-	.kind = HWLOC_AREA_NODESET,
-	.policy = AML_AREA_HWLOC_POLICY_INTERLEAVE,
-	.all_nodes = 1,
+static struct aml_area_hwloc_data area_hwloc_interleave_data = {
+    .kind = AREA_HWLOC_NODESET,
+    .policy = AML_AREA_HWLOC_POLICY_INTERLEAVE,
+    .all_nodes = 1,
 };
 
-static struct aml_area_hwloc_data hwloc_local_data = {
-	.kind = HWLOC_AREA_BEST,
-	.criterion = AML_AREA_HWLOC_LOCAL,
-	.fallback = AML_AREA_HWLOC_FALLBACK_NONE,
+static struct aml_area_hwloc_data area_hwloc_local_data = {
+    .kind = AREA_HWLOC_BEST,
+    .criterion = AML_AREA_HWLOC_LOCAL,
+    .fallback = AML_AREA_HWLOC_FALLBACK_NONE,
 };
 
-static struct aml_area_hwloc_data hwloc_bandwidth_data = {
-	.kind = HWLOC_AREA_BEST,
-	.criterion = AML_AREA_HWLOC_BANDWIDTH,
-	.fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
+static struct aml_area_hwloc_data area_hwloc_bandwidth_data = {
+    .kind = AREA_HWLOC_BEST,
+    .criterion = AML_AREA_HWLOC_BANDWIDTH,
+    .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
 
-static struct aml_area_hwloc_data hwloc_latency_data = {
-	.kind = HWLOC_AREA_BEST,
-	.criterion = AML_AREA_HWLOC_LATENCY,
-	.fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
+static struct aml_area_hwloc_data area_hwloc_latency_data = {
+    .kind = AREA_HWLOC_BEST,
+    .criterion = AML_AREA_HWLOC_LATENCY,
+    .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
 
-static struct aml_area_hwloc_data hwloc_capacity_data = {
-	.kind = HWLOC_AREA_BEST,
-	.criterion = AML_AREA_HWLOC_CAPACITY,
-	.fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
+static struct aml_area_hwloc_data area_hwloc_capacity_data = {
+    .kind = AREA_HWLOC_BEST,
+    .criterion = AML_AREA_HWLOC_CAPACITY,
+    .fallback = AML_AREA_HWLOC_FALLBACK_PREFERRED,
 };
 
-#define HWLOC_DEFAULT_AREA(name)                                             \
-	struct aml_area aml_area_hwloc_##name = {                            \
-		.ops = &aml_area_hwloc_ops,                                  \
-		.data = (struct aml_area_data *)&hwloc_##name##_data,        \
+#define AREA_HWLOC_DEFAULT(name)                                               \
+	struct aml_area aml_area_hwloc_##name = {                              \
+	    .ops = &aml_area_hwloc_ops,                                        \
+	    .data = (struct aml_area_data *)&area_hwloc_##name##_data,         \
 	}
 
-HWLOC_DEFAULT_AREA(default);
-HWLOC_DEFAULT_AREA(interleave);
-HWLOC_DEFAULT_AREA(local);
-HWLOC_DEFAULT_AREA(bandwidth);
-HWLOC_DEFAULT_AREA(latency);
-HWLOC_DEFAULT_AREA(capacity);
+AREA_HWLOC_DEFAULT(default);
+AREA_HWLOC_DEFAULT(interleave);
+AREA_HWLOC_DEFAULT(local);
+AREA_HWLOC_DEFAULT(bandwidth);
+AREA_HWLOC_DEFAULT(latency);
+AREA_HWLOC_DEFAULT(capacity);
 
-static int hwloc_is_default(const struct aml_area *area)
+static int area_hwloc_is_default(const struct aml_area *area)
 {
 	return area == &aml_area_hwloc_default ||
 	       area == &aml_area_hwloc_interleave ||
@@ -110,7 +111,7 @@ static int hwloc_is_default(const struct aml_area *area)
 
 void aml_area_hwloc_destroy(struct aml_area **area)
 {
-	if (area == NULL || *area == NULL || hwloc_is_default(*area))
+	if (area == NULL || *area == NULL || area_hwloc_is_default(*area))
 		return;
 	free(*area);
 	*area = NULL;
@@ -120,35 +121,36 @@ void aml_area_hwloc_destroy(struct aml_area **area)
 
 #include <hwloc.h>
 
-static const char *const hwloc_policy_names[] = {
-	[AML_AREA_HWLOC_POLICY_DEFAULT] = "default",
-	[AML_AREA_HWLOC_POLICY_BIND] = "bind",
-	[AML_AREA_HWLOC_POLICY_PREFERRED] = "preferred",
-	[AML_AREA_HWLOC_POLICY_INTERLEAVE] = "interleave",
-	[AML_AREA_HWLOC_POLICY_FIRSTTOUCH] = "first touch",
-	[AML_AREA_HWLOC_POLICY_NEXTTOUCH] = "next touch",
+static const char *const area_hwloc_policy_names[] = {
+    [AML_AREA_HWLOC_POLICY_DEFAULT] = "default",
+    [AML_AREA_HWLOC_POLICY_BIND] = "bind",
+    [AML_AREA_HWLOC_POLICY_PREFERRED] = "preferred",
+    [AML_AREA_HWLOC_POLICY_INTERLEAVE] = "interleave",
+    [AML_AREA_HWLOC_POLICY_FIRSTTOUCH] = "first touch",
+    [AML_AREA_HWLOC_POLICY_NEXTTOUCH] = "next touch",
 };
 
-#define HWLOC_NPOLICIES (sizeof(hwloc_policy_names) / sizeof(*hwloc_policy_names))
+#define AREA_HWLOC_NPOLICIES                                                   \
+	(sizeof(area_hwloc_policy_names) / sizeof(*area_hwloc_policy_names))
 
-static const char *const hwloc_fallback_names[] = {
-	[AML_AREA_HWLOC_FALLBACK_NONE] = "none",
-	[AML_AREA_HWLOC_FALLBACK_PREFERRED] = "preferred",
-	[AML_AREA_HWLOC_FALLBACK_ORDERED] = "ordered",
+static const char *const area_hwloc_fallback_names[] = {
+    [AML_AREA_HWLOC_FALLBACK_NONE] = "none",
+    [AML_AREA_HWLOC_FALLBACK_PREFERRED] = "preferred",
+    [AML_AREA_HWLOC_FALLBACK_ORDERED] = "ordered",
 };
 
-#define HWLOC_NFALLBACKS                                                     \
-	(sizeof(hwloc_fallback_names) / sizeof(*hwloc_fallback_names))
+#define AREA_HWLOC_NFALLBACKS                                                  \
+	(sizeof(area_hwloc_fallback_names) / sizeof(*area_hwloc_fallback_names))
 
 /*
  * The shared topology. Readers hold the read lock for the whole time they
  * use it, so aml_finalize() (the only writer besides the first load) can
  * destroy it without pulling it from under anyone.
  */
-static pthread_rwlock_t hwloc_topo_lock = PTHREAD_RWLOCK_INITIALIZER;
-static hwloc_topology_t hwloc_topo;
+static pthread_rwlock_t area_hwloc_topo_lock = PTHREAD_RWLOCK_INITIALIZER;
+static hwloc_topology_t area_hwloc_topo;
 
-static void hwloc_topo_load(void)
+static void area_hwloc_topo_load(void)
 {
 	hwloc_topology_t t;
 
@@ -163,7 +165,7 @@ static void hwloc_topo_load(void)
 	}
 	/* Fill hwloc's lazy caches now: later readers run concurrently. */
 	hwloc_topology_refresh(t);
-	hwloc_topo = t;
+	area_hwloc_topo = t;
 }
 
 /*
@@ -171,45 +173,45 @@ static void hwloc_topo_load(void)
  * loaded it, so that no aml_finalize() slips in between); NULL (and no
  * lock) if it cannot be loaded.
  */
-static hwloc_topology_t hwloc_topo_get(void)
+static hwloc_topology_t area_hwloc_topo_get(void)
 {
-	pthread_rwlock_rdlock(&hwloc_topo_lock);
-	if (hwloc_topo != NULL)
-		return hwloc_topo;
-	pthread_rwlock_unlock(&hwloc_topo_lock);
+	pthread_rwlock_rdlock(&area_hwloc_topo_lock);
+	if (area_hwloc_topo != NULL)
+		return area_hwloc_topo;
+	pthread_rwlock_unlock(&area_hwloc_topo_lock);
 
-	pthread_rwlock_wrlock(&hwloc_topo_lock);
-	if (hwloc_topo == NULL)
-		hwloc_topo_load();
-	if (hwloc_topo != NULL)
-		return hwloc_topo;
-	pthread_rwlock_unlock(&hwloc_topo_lock);
+	pthread_rwlock_wrlock(&area_hwloc_topo_lock);
+	if (area_hwloc_topo == NULL)
+		area_hwloc_topo_load();
+	if (area_hwloc_topo != NULL)
+		return area_hwloc_topo;
+	pthread_rwlock_unlock(&area_hwloc_topo_lock);
 	return NULL;
 }
 
-static void hwloc_topo_put(void)
+static void area_hwloc_topo_put(void)
 {
-	pthread_rwlock_unlock(&hwloc_topo_lock);
+	pthread_rwlock_unlock(&area_hwloc_topo_lock);
 }
 
-void aml_hwloc_finalize(void)
+void aml__hwloc_finalize(void)
 {
-	pthread_rwlock_wrlock(&hwloc_topo_lock);
-	if (hwloc_topo != NULL)
-		hwloc_topology_destroy(hwloc_topo);
-	hwloc_topo = NULL;
-	pthread_rwlock_unlock(&hwloc_topo_lock);
+	pthread_rwlock_wrlock(&area_hwloc_topo_lock);
+	if (area_hwloc_topo != NULL)
+		hwloc_topology_destroy(area_hwloc_topo);
+	area_hwloc_topo = NULL;
+	pthread_rwlock_unlock(&area_hwloc_topo_lock);
 }
 
-int aml_hwloc_supported(void)
+int aml__hwloc_supported(void)
 {
-	if (hwloc_topo_get() == NULL)
+	if (area_hwloc_topo_get() == NULL)
 		return 0;
-	hwloc_topo_put();
+	area_hwloc_topo_put();
 	return 1;
 }
 
-static int hwloc_errno_to_aml(int err)
+static int area_hwloc_errno_to_aml(int err)
 {
 	switch (err) {
 	case ENOMEM:
@@ -227,7 +229,7 @@ static int hwloc_errno_to_aml(int err)
 }
 
 /* An hwloc bitmap holding the bits of `b`; NULL if memory is short. */
-static hwloc_bitmap_t hwloc_from_aml(const struct aml_bitmap *b)
+static hwloc_bitmap_t area_hwloc_from_aml(const struct aml_bitmap *b)
 {
 	hwloc_bitmap_t h = hwloc_bitmap_alloc();
 
@@ -244,15 +246,15 @@ static hwloc_bitmap_t hwloc_from_aml(const struct aml_bitmap *b)
 
 /* Check `b` against the allowed set: -AML_EINVAL if empty, -AML_EDOM if
  * not included. */
-static int hwloc_check_set(const struct aml_bitmap *b,
-			   hwloc_const_bitmap_t allowed)
+static int area_hwloc_check_set(const struct aml_bitmap *b,
+				hwloc_const_bitmap_t allowed)
 {
 	hwloc_bitmap_t h;
 	int ok;
 
 	if (aml_bitmap_iszero(b))
 		return -AML_EINVAL;
-	h = hwloc_from_aml(b);
+	h = area_hwloc_from_aml(b);
 	if (h == NULL)
 		return -AML_ENOMEM;
 	ok = hwloc_bitmap_isincluded(h, allowed);
@@ -261,45 +263,45 @@ static int hwloc_check_set(const struct aml_bitmap *b,
 }
 
 /* One ranked target. */
-struct hwloc_target {
+struct area_hwloc_target {
 	int node;
 	uint64_t value;
 };
 
-static int hwloc_cmp_higher(const void *a, const void *b)
+static int area_hwloc_cmp_higher(const void *a, const void *b)
 {
-	const struct hwloc_target *x = a, *y = b;
+	const struct area_hwloc_target *x = a, *y = b;
 
 	if (x->value != y->value)
 		return x->value > y->value ? -1 : 1;
 	return x->node - y->node;
 }
 
-static int hwloc_cmp_lower(const void *a, const void *b)
+static int area_hwloc_cmp_lower(const void *a, const void *b)
 {
-	const struct hwloc_target *x = a, *y = b;
+	const struct area_hwloc_target *x = a, *y = b;
 
 	if (x->value != y->value)
 		return x->value < y->value ? -1 : 1;
 	return x->node - y->node;
 }
 
-static const hwloc_memattr_id_t hwloc_memattr_ids[] = {
-	[AML_AREA_HWLOC_LOCAL] = HWLOC_MEMATTR_ID_LOCALITY,
-	[AML_AREA_HWLOC_BANDWIDTH] = HWLOC_MEMATTR_ID_BANDWIDTH,
-	[AML_AREA_HWLOC_LATENCY] = HWLOC_MEMATTR_ID_LATENCY,
-	[AML_AREA_HWLOC_CAPACITY] = HWLOC_MEMATTR_ID_CAPACITY,
-	[AML_AREA_HWLOC_LOCALITY] = HWLOC_MEMATTR_ID_LOCALITY,
-	[AML_AREA_HWLOC_READ_BANDWIDTH] = HWLOC_MEMATTR_ID_READ_BANDWIDTH,
-	[AML_AREA_HWLOC_WRITE_BANDWIDTH] = HWLOC_MEMATTR_ID_WRITE_BANDWIDTH,
-	[AML_AREA_HWLOC_READ_LATENCY] = HWLOC_MEMATTR_ID_READ_LATENCY,
-	[AML_AREA_HWLOC_WRITE_LATENCY] = HWLOC_MEMATTR_ID_WRITE_LATENCY,
+static const hwloc_memattr_id_t area_hwloc_memattr_ids[] = {
+    [AML_AREA_HWLOC_LOCAL] = HWLOC_MEMATTR_ID_LOCALITY,
+    [AML_AREA_HWLOC_BANDWIDTH] = HWLOC_MEMATTR_ID_BANDWIDTH,
+    [AML_AREA_HWLOC_LATENCY] = HWLOC_MEMATTR_ID_LATENCY,
+    [AML_AREA_HWLOC_CAPACITY] = HWLOC_MEMATTR_ID_CAPACITY,
+    [AML_AREA_HWLOC_LOCALITY] = HWLOC_MEMATTR_ID_LOCALITY,
+    [AML_AREA_HWLOC_READ_BANDWIDTH] = HWLOC_MEMATTR_ID_READ_BANDWIDTH,
+    [AML_AREA_HWLOC_WRITE_BANDWIDTH] = HWLOC_MEMATTR_ID_WRITE_BANDWIDTH,
+    [AML_AREA_HWLOC_READ_LATENCY] = HWLOC_MEMATTR_ID_READ_LATENCY,
+    [AML_AREA_HWLOC_WRITE_LATENCY] = HWLOC_MEMATTR_ID_WRITE_LATENCY,
 };
 
 /* Targets of a memory attribute for `cpus` (NULL: any initiator). */
-static int hwloc_rank_memattr(hwloc_topology_t t, hwloc_memattr_id_t id,
-			      hwloc_const_cpuset_t cpus,
-			      struct hwloc_target *out, unsigned *n)
+static int area_hwloc_rank_memattr(hwloc_topology_t t, hwloc_memattr_id_t id,
+				   hwloc_const_cpuset_t cpus,
+				   struct area_hwloc_target *out, unsigned *n)
 {
 	struct hwloc_location loc = {.type = HWLOC_LOCATION_TYPE_CPUSET};
 	hwloc_obj_t *objs;
@@ -321,7 +323,7 @@ static int hwloc_rank_memattr(hwloc_topology_t t, hwloc_memattr_id_t id,
 	}
 	if (hwloc_memattr_get_targets(t, id, cpus ? &loc : NULL, 0, &nr, objs,
 				      vals) != 0) {
-		err = -hwloc_errno_to_aml(errno);
+		err = -area_hwloc_errno_to_aml(errno);
 		goto out;
 	}
 	if (nr > *n)
@@ -331,8 +333,8 @@ static int hwloc_rank_memattr(hwloc_topology_t t, hwloc_memattr_id_t id,
 		out[i].value = vals[i];
 	}
 	qsort(out, nr, sizeof(*out),
-	      (flags & HWLOC_MEMATTR_FLAG_HIGHER_FIRST) ? hwloc_cmp_higher
-							 : hwloc_cmp_lower);
+	      (flags & HWLOC_MEMATTR_FLAG_HIGHER_FIRST) ? area_hwloc_cmp_higher
+							: area_hwloc_cmp_lower);
 	*n = nr;
 out:
 	free(objs);
@@ -341,8 +343,8 @@ out:
 }
 
 /* Nodes whose locality contains `cpus`, keeping the smallest localities. */
-static int hwloc_rank_local(hwloc_topology_t t, hwloc_const_cpuset_t cpus,
-			    struct hwloc_target *out, unsigned *n)
+static int area_hwloc_rank_local(hwloc_topology_t t, hwloc_const_cpuset_t cpus,
+				 struct area_hwloc_target *out, unsigned *n)
 {
 	struct hwloc_location loc = {.type = HWLOC_LOCATION_TYPE_CPUSET};
 	hwloc_obj_t *objs;
@@ -356,7 +358,7 @@ static int hwloc_rank_local(hwloc_topology_t t, hwloc_const_cpuset_t cpus,
 		    t, &loc, &nr, objs,
 		    HWLOC_LOCAL_NUMANODE_FLAG_LARGER_LOCALITY) != 0) {
 		free(objs);
-		return -hwloc_errno_to_aml(errno);
+		return -area_hwloc_errno_to_aml(errno);
 	}
 	if (nr > *n)
 		nr = *n;
@@ -365,7 +367,7 @@ static int hwloc_rank_local(hwloc_topology_t t, hwloc_const_cpuset_t cpus,
 		out[i].value = (uint64_t)hwloc_bitmap_weight(objs[i]->cpuset);
 	}
 	free(objs);
-	qsort(out, nr, sizeof(*out), hwloc_cmp_lower);
+	qsort(out, nr, sizeof(*out), area_hwloc_cmp_lower);
 	while (kept < nr && out[kept].value == out[0].value)
 		kept++;
 	*n = kept;
@@ -376,25 +378,26 @@ static int hwloc_rank_local(hwloc_topology_t t, hwloc_const_cpuset_t cpus,
  * Rank the targets of `criterion` for `cpus` into `out` (room for every
  * node). -AML_ENOTSUP when there is none.
  */
-static int hwloc_rank(hwloc_topology_t t, enum aml_area_hwloc_criterion c,
-		      hwloc_const_cpuset_t cpus, struct hwloc_target *out,
-		      unsigned *n)
+static int area_hwloc_rank(hwloc_topology_t t, enum aml_area_hwloc_criterion c,
+			   hwloc_const_cpuset_t cpus,
+			   struct area_hwloc_target *out, unsigned *n)
 {
 	int err;
 
 	if (c == AML_AREA_HWLOC_LOCAL)
-		err = hwloc_rank_local(t, cpus, out, n);
+		err = area_hwloc_rank_local(t, cpus, out, n);
 	else
-		err = hwloc_rank_memattr(t, hwloc_memattr_ids[c], cpus, out, n);
+		err = area_hwloc_rank_memattr(t, area_hwloc_memattr_ids[c],
+					      cpus, out, n);
 	if (err == AML_SUCCESS && *n == 0)
 		err = -AML_ENOTSUP;
 	return err;
 }
 
 /* Rank for the calling thread: its binding, else the CPU it runs on. */
-static int hwloc_rank_thread(hwloc_topology_t t,
-			     enum aml_area_hwloc_criterion c,
-			     struct hwloc_target *out, unsigned *n)
+static int area_hwloc_rank_thread(hwloc_topology_t t,
+				  enum aml_area_hwloc_criterion c,
+				  struct area_hwloc_target *out, unsigned *n)
 {
 	const unsigned room = *n;
 	hwloc_cpuset_t set = hwloc_bitmap_alloc();
@@ -404,38 +407,40 @@ static int hwloc_rank_thread(hwloc_topology_t t,
 		return -AML_ENOMEM;
 	err = -AML_ENOTSUP;
 	if (hwloc_get_cpubind(t, set, HWLOC_CPUBIND_THREAD) == 0)
-		err = hwloc_rank(t, c, set, out, n);
+		err = area_hwloc_rank(t, c, set, out, n);
 	if (err == -AML_ENOTSUP &&
 	    hwloc_get_last_cpu_location(t, set, HWLOC_CPUBIND_THREAD) == 0) {
 		*n = room;
-		err = hwloc_rank(t, c, set, out, n);
+		err = area_hwloc_rank(t, c, set, out, n);
 	}
 	hwloc_bitmap_free(set);
 	return err;
 }
 
 /* Rank for an AML bitmap of CPUs, or for the calling thread if NULL. */
-static int hwloc_rank_for(hwloc_topology_t t, enum aml_area_hwloc_criterion c,
-			  const struct aml_bitmap *initiator,
-			  struct hwloc_target *out, unsigned *n)
+static int area_hwloc_rank_for(hwloc_topology_t t,
+			       enum aml_area_hwloc_criterion c,
+			       const struct aml_bitmap *initiator,
+			       struct area_hwloc_target *out, unsigned *n)
 {
 	hwloc_cpuset_t set;
 	int err;
 
 	if (initiator == NULL)
-		return hwloc_rank_thread(t, c, out, n);
-	err = hwloc_check_set(initiator, hwloc_topology_get_allowed_cpuset(t));
+		return area_hwloc_rank_thread(t, c, out, n);
+	err = area_hwloc_check_set(initiator,
+				   hwloc_topology_get_allowed_cpuset(t));
 	if (err != AML_SUCCESS)
 		return err;
-	set = hwloc_from_aml(initiator);
+	set = area_hwloc_from_aml(initiator);
 	if (set == NULL)
 		return -AML_ENOMEM;
-	err = hwloc_rank(t, c, set, out, n);
+	err = area_hwloc_rank(t, c, set, out, n);
 	hwloc_bitmap_free(set);
 	return err;
 }
 
-static unsigned hwloc_nnodes(hwloc_topology_t t)
+static unsigned area_hwloc_nnodes(hwloc_topology_t t)
 {
 	const int n = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE);
 
@@ -446,22 +451,22 @@ int aml_area_hwloc_targets(enum aml_area_hwloc_criterion criterion,
 			   const struct aml_bitmap *initiator, int *nodes,
 			   uint64_t *values, size_t *n)
 {
-	struct hwloc_target *ranked;
+	struct area_hwloc_target *ranked;
 	hwloc_topology_t t;
 	unsigned nr;
 	int err;
 
 	if (n == NULL || (nodes == NULL && *n > 0) ||
-	    (unsigned int)criterion >= HWLOC_NCRITERIA)
+	    (unsigned int)criterion >= AREA_HWLOC_NCRITERIA)
 		return -AML_EINVAL;
-	t = hwloc_topo_get();
+	t = area_hwloc_topo_get();
 	if (t == NULL)
 		return -AML_ENOTSUP;
-	nr = hwloc_nnodes(t);
+	nr = area_hwloc_nnodes(t);
 	ranked = calloc(nr, sizeof(*ranked));
-	err = ranked ? hwloc_rank_for(t, criterion, initiator, ranked, &nr)
+	err = ranked ? area_hwloc_rank_for(t, criterion, initiator, ranked, &nr)
 		     : -AML_ENOMEM;
-	hwloc_topo_put();
+	area_hwloc_topo_put();
 	if (err == AML_SUCCESS) {
 		for (size_t i = 0; i < *n && i < nr; i++) {
 			nodes[i] = ranked[i].node;
@@ -475,8 +480,8 @@ int aml_area_hwloc_targets(enum aml_area_hwloc_criterion criterion,
 }
 
 /* Whether the operating system supports `policy`, per hwloc. */
-static int hwloc_policy_supported(hwloc_topology_t t,
-				  enum aml_area_hwloc_policy policy)
+static int area_hwloc_policy_supported(hwloc_topology_t t,
+				       enum aml_area_hwloc_policy policy)
 {
 	const struct hwloc_topology_membind_support *s =
 		hwloc_topology_get_support(t)->membind;
@@ -498,14 +503,14 @@ static int hwloc_policy_supported(hwloc_topology_t t,
 	}
 }
 
-static int hwloc_policy_uses_nodes(enum aml_area_hwloc_policy policy)
+static int area_hwloc_policy_uses_nodes(enum aml_area_hwloc_policy policy)
 {
 	return policy != AML_AREA_HWLOC_POLICY_DEFAULT &&
 	       policy != AML_AREA_HWLOC_POLICY_FIRSTTOUCH;
 }
 
 /* A new area with its data, or NULL. */
-static struct aml_area *hwloc_area_new(struct aml_area_hwloc_data **data)
+static struct aml_area *area_hwloc_area_new(struct aml_area_hwloc_data **data)
 {
 	struct aml_area *ret;
 
@@ -519,21 +524,21 @@ static struct aml_area *hwloc_area_new(struct aml_area_hwloc_data **data)
 	return ret;
 }
 
-static int hwloc_check_nodeset(const struct aml_bitmap *nodeset,
-			       enum aml_area_hwloc_policy policy)
+static int area_hwloc_check_nodeset(const struct aml_bitmap *nodeset,
+				    enum aml_area_hwloc_policy policy)
 {
 	hwloc_topology_t t;
 	int err = AML_SUCCESS;
 
-	t = hwloc_topo_get();
+	t = area_hwloc_topo_get();
 	if (t == NULL)
 		return -AML_ENOTSUP;
-	if (!hwloc_policy_supported(t, policy))
+	if (!area_hwloc_policy_supported(t, policy))
 		err = -AML_ENOTSUP;
-	else if (nodeset != NULL && hwloc_policy_uses_nodes(policy))
-		err = hwloc_check_set(nodeset,
-				      hwloc_topology_get_allowed_nodeset(t));
-	hwloc_topo_put();
+	else if (nodeset != NULL && area_hwloc_policy_uses_nodes(policy))
+		err = area_hwloc_check_set(
+		    nodeset, hwloc_topology_get_allowed_nodeset(t));
+	area_hwloc_topo_put();
 	return err;
 }
 
@@ -548,17 +553,18 @@ int aml_area_hwloc_create(struct aml_area **area,
 	if (area == NULL)
 		return -AML_EINVAL;
 	*area = NULL;
-	if ((unsigned int)policy >= HWLOC_NPOLICIES)
+	if ((unsigned int)policy >= AREA_HWLOC_NPOLICIES)
 		return -AML_EINVAL;
-	err = hwloc_check_nodeset(nodeset, policy);
+	err = area_hwloc_check_nodeset(nodeset, policy);
 	if (err != AML_SUCCESS)
 		return err;
-	ret = hwloc_area_new(&data);
+	ret = area_hwloc_area_new(&data);
 	if (ret == NULL)
 		return -AML_ENOMEM;
-	data->kind = HWLOC_AREA_NODESET;
+	data->kind = AREA_HWLOC_NODESET;
 	data->policy = policy;
-	data->all_nodes = nodeset == NULL || !hwloc_policy_uses_nodes(policy);
+	data->all_nodes =
+	    nodeset == NULL || !area_hwloc_policy_uses_nodes(policy);
 	if (!data->all_nodes)
 		aml_bitmap_copy(&data->nodes, nodeset);
 	*area = ret;
@@ -566,31 +572,31 @@ int aml_area_hwloc_create(struct aml_area **area,
 }
 
 /* Check that `criterion` has a target for `initiator` (NULL: anyone). */
-static int hwloc_check_criterion(enum aml_area_hwloc_criterion criterion,
-				 const struct aml_bitmap *initiator)
+static int area_hwloc_check_criterion(enum aml_area_hwloc_criterion criterion,
+				      const struct aml_bitmap *initiator)
 {
-	struct hwloc_target *ranked;
+	struct area_hwloc_target *ranked;
 	hwloc_topology_t t;
 	unsigned nr;
 	int err;
 
-	t = hwloc_topo_get();
+	t = area_hwloc_topo_get();
 	if (t == NULL)
 		return -AML_ENOTSUP;
-	nr = hwloc_nnodes(t);
+	nr = area_hwloc_nnodes(t);
 	ranked = calloc(nr, sizeof(*ranked));
 	if (ranked == NULL)
 		err = -AML_ENOMEM;
 	else if (initiator != NULL)
-		err = hwloc_rank_for(t, criterion, initiator, ranked, &nr);
+		err = area_hwloc_rank_for(t, criterion, initiator, ranked, &nr);
 	else if (criterion == AML_AREA_HWLOC_LOCAL)
 		err = AML_SUCCESS;
 	else
-		err = hwloc_rank_memattr(t, hwloc_memattr_ids[criterion], NULL,
-					 ranked, &nr);
+		err = area_hwloc_rank_memattr(
+		    t, area_hwloc_memattr_ids[criterion], NULL, ranked, &nr);
 	if (err == AML_SUCCESS && nr == 0)
 		err = -AML_ENOTSUP;
-	hwloc_topo_put();
+	area_hwloc_topo_put();
 	free(ranked);
 	return err;
 }
@@ -607,18 +613,18 @@ int aml_area_hwloc_create_best(struct aml_area **area,
 	if (area == NULL)
 		return -AML_EINVAL;
 	*area = NULL;
-	if ((unsigned int)criterion >= HWLOC_NCRITERIA ||
-	    (unsigned int)fallback >= HWLOC_NFALLBACKS)
+	if ((unsigned int)criterion >= AREA_HWLOC_NCRITERIA ||
+	    (unsigned int)fallback >= AREA_HWLOC_NFALLBACKS)
 		return -AML_EINVAL;
 	if (initiator != NULL && aml_bitmap_iszero(initiator))
 		return -AML_EINVAL;
-	err = hwloc_check_criterion(criterion, initiator);
+	err = area_hwloc_check_criterion(criterion, initiator);
 	if (err != AML_SUCCESS)
 		return err;
-	ret = hwloc_area_new(&data);
+	ret = area_hwloc_area_new(&data);
 	if (ret == NULL)
 		return -AML_ENOMEM;
-	data->kind = HWLOC_AREA_BEST;
+	data->kind = AREA_HWLOC_BEST;
 	data->criterion = criterion;
 	data->fallback = fallback;
 	data->has_initiator = initiator != NULL;
@@ -629,16 +635,16 @@ int aml_area_hwloc_create_best(struct aml_area **area,
 }
 
 /* How one mapping is bound. */
-struct hwloc_binding {
+struct area_hwloc_binding {
 	hwloc_nodeset_t nodes;
 	hwloc_membind_policy_t policy;
 	int flags;
 	int skip; /* nothing to bind */
 };
 
-static int hwloc_nodeset_binding(hwloc_topology_t t,
-				 const struct aml_area_hwloc_data *d,
-				 struct hwloc_binding *b)
+static int area_hwloc_nodeset_binding(hwloc_topology_t t,
+				      const struct aml_area_hwloc_data *d,
+				      struct area_hwloc_binding *b)
 {
 	static const hwloc_membind_policy_t policies[] = {
 		[AML_AREA_HWLOC_POLICY_DEFAULT] = HWLOC_MEMBIND_DEFAULT,
@@ -659,7 +665,7 @@ static int hwloc_nodeset_binding(hwloc_topology_t t,
 					 hwloc_topology_get_allowed_nodeset(t))
 			       ? -AML_ENOMEM
 			       : AML_SUCCESS;
-	set = hwloc_from_aml(&d->nodes);
+	set = area_hwloc_from_aml(&d->nodes);
 	if (set == NULL)
 		return -AML_ENOMEM;
 	hwloc_bitmap_copy(b->nodes, set);
@@ -668,8 +674,8 @@ static int hwloc_nodeset_binding(hwloc_topology_t t,
 }
 
 /* The first target with `size` bytes free, as the kernel says now. */
-static int hwloc_first_with_room(const struct hwloc_target *r, unsigned n,
-				 size_t size)
+static int area_hwloc_first_with_room(const struct area_hwloc_target *r,
+				      unsigned n, size_t size)
 {
 	for (unsigned i = 0; i < n; i++) {
 		long long freemem = 0;
@@ -681,20 +687,20 @@ static int hwloc_first_with_room(const struct hwloc_target *r, unsigned n,
 	return -1;
 }
 
-static int hwloc_best_binding(hwloc_topology_t t,
-			      const struct aml_area_hwloc_data *d, size_t size,
-			      struct hwloc_binding *b)
+static int area_hwloc_best_binding(hwloc_topology_t t,
+				   const struct aml_area_hwloc_data *d,
+				   size_t size, struct area_hwloc_binding *b)
 {
-	struct hwloc_target *ranked;
-	unsigned nr = hwloc_nnodes(t);
+	struct area_hwloc_target *ranked;
+	unsigned nr = area_hwloc_nnodes(t);
 	int err, node;
 
 	ranked = calloc(nr, sizeof(*ranked));
 	if (ranked == NULL)
 		return -AML_ENOMEM;
-	err = hwloc_rank_for(t, d->criterion,
-			     d->has_initiator ? &d->initiator : NULL, ranked,
-			     &nr);
+	err = area_hwloc_rank_for(t, d->criterion,
+				  d->has_initiator ? &d->initiator : NULL,
+				  ranked, &nr);
 	if (err != AML_SUCCESS)
 		goto out;
 	b->skip = 0;
@@ -704,7 +710,7 @@ static int hwloc_best_binding(hwloc_topology_t t,
 			   : HWLOC_MEMBIND_STRICT;
 	hwloc_bitmap_zero(b->nodes);
 	if (d->fallback == AML_AREA_HWLOC_FALLBACK_ORDERED) {
-		node = hwloc_first_with_room(ranked, nr, size);
+		node = area_hwloc_first_with_room(ranked, nr, size);
 		if (node < 0)
 			err = -AML_ENOMEM;
 		else
@@ -722,8 +728,9 @@ out:
 }
 
 /* Map `size` bytes and bind them as `b` says. */
-static void *hwloc_map_bound(hwloc_topology_t t, const struct hwloc_binding *b,
-			     size_t size, int *err)
+static void *area_hwloc_map_bound(hwloc_topology_t t,
+				  const struct area_hwloc_binding *b,
+				  size_t size, int *err)
 {
 	void *ptr;
 
@@ -737,7 +744,7 @@ static void *hwloc_map_bound(hwloc_topology_t t, const struct hwloc_binding *b,
 		return ptr;
 	if (hwloc_set_area_membind(t, ptr, size, b->nodes, b->policy,
 				   b->flags | HWLOC_MEMBIND_BYNODESET) != 0) {
-		*err = -hwloc_errno_to_aml(errno);
+		*err = -area_hwloc_errno_to_aml(errno);
 		munmap(ptr, size);
 		return NULL;
 	}
@@ -749,26 +756,26 @@ void *aml_area_hwloc_mmap(const struct aml_area_data *area_data, size_t size,
 {
 	const struct aml_area_hwloc_data *d =
 		(const struct aml_area_hwloc_data *)area_data;
-	struct hwloc_binding b = {0};
+	struct area_hwloc_binding b = {0};
 	hwloc_topology_t t;
 	void *ptr = NULL;
 	int err;
 
 	if (d == NULL || size == 0 || opts != NULL)
-		return aml_fail_null(AML_EINVAL);
-	t = hwloc_topo_get();
+		return aml__fail_null(AML_EINVAL);
+	t = area_hwloc_topo_get();
 	if (t == NULL)
-		return aml_fail_null(AML_ENOTSUP);
+		return aml__fail_null(AML_ENOTSUP);
 	b.nodes = hwloc_bitmap_alloc();
 	if (b.nodes == NULL)
 		err = -AML_ENOMEM;
-	else if (d->kind == HWLOC_AREA_NODESET)
-		err = hwloc_nodeset_binding(t, d, &b);
+	else if (d->kind == AREA_HWLOC_NODESET)
+		err = area_hwloc_nodeset_binding(t, d, &b);
 	else
-		err = hwloc_best_binding(t, d, size, &b);
+		err = area_hwloc_best_binding(t, d, size, &b);
 	if (err == AML_SUCCESS)
-		ptr = hwloc_map_bound(t, &b, size, &err);
-	hwloc_topo_put();
+		ptr = area_hwloc_map_bound(t, &b, size, &err);
+	area_hwloc_topo_put();
 	hwloc_bitmap_free(b.nodes);
 	if (ptr == NULL)
 		aml_errno = -err;
@@ -797,34 +804,36 @@ int aml_area_hwloc_fprintf(const struct aml_area_data *area_data,
 		return -AML_EINVAL;
 	if (prefix == NULL)
 		prefix = "";
-	set = d->kind == HWLOC_AREA_NODESET ? &d->nodes : &d->initiator;
-	if ((d->kind == HWLOC_AREA_NODESET && !d->all_nodes) ||
-	    (d->kind == HWLOC_AREA_BEST && d->has_initiator)) {
+	set = d->kind == AREA_HWLOC_NODESET ? &d->nodes : &d->initiator;
+	if ((d->kind == AREA_HWLOC_NODESET && !d->all_nodes) ||
+	    (d->kind == AREA_HWLOC_BEST && d->has_initiator)) {
 		s = aml_bitmap_to_string(set);
 		if (s == NULL)
 			return -AML_ENOMEM;
 	}
-	if (d->kind == HWLOC_AREA_NODESET)
-		n = fprintf(stream, "%shwloc area: policy %s, nodes %s\n",
-			    prefix, hwloc_policy_names[d->policy],
-			    s ? s : "all");
+	if (d->kind == AREA_HWLOC_NODESET)
+		n = fprintf(stream, "%s%shwloc area: policy %s, nodes %s\n",
+			    prefix, aml__prefix_sep(prefix),
+			    area_hwloc_policy_names[d->policy], s ? s : "all");
 	else
-		n = fprintf(stream,
-			    "%shwloc area: best %s, initiator %s, fallback %s\n",
-			    prefix, hwloc_criterion_names[d->criterion],
-			    s ? s : "calling thread",
-			    hwloc_fallback_names[d->fallback]);
+		n = fprintf(
+		    stream,
+		    "%s%shwloc area: best %s, initiator %s, fallback %s\n",
+		    prefix, aml__prefix_sep(prefix),
+		    area_hwloc_criterion_names[d->criterion],
+		    s ? s : "calling thread",
+		    area_hwloc_fallback_names[d->fallback]);
 	free(s);
-	return n < 0 ? -AML_FAILURE : n;
+	return n < 0 ? -AML_FAILURE : AML_SUCCESS;
 }
 
 #else /* !AML_HAVE_BACKEND_HWLOC */
 
-void aml_hwloc_finalize(void)
+void aml__hwloc_finalize(void)
 {
 }
 
-int aml_hwloc_supported(void)
+int aml__hwloc_supported(void)
 {
 	return 0;
 }
@@ -871,7 +880,7 @@ void *aml_area_hwloc_mmap(const struct aml_area_data *area_data, size_t size,
 	(void)area_data;
 	(void)size;
 	(void)opts;
-	return aml_fail_null(AML_ENOTSUP);
+	return aml__fail_null(AML_ENOTSUP);
 }
 
 int aml_area_hwloc_munmap(const struct aml_area_data *area_data, void *ptr,

@@ -13,8 +13,8 @@ void aml_bitmap_copy(struct aml_bitmap *dst, const struct aml_bitmap *src)
 	memcpy(dst, src, sizeof(*dst));
 }
 
-void aml_bitmap_copy_from_ulong(struct aml_bitmap *dst, const unsigned long *src,
-				size_t nbits)
+void aml_bitmap_copy_from_ulong(struct aml_bitmap *dst,
+				const unsigned long *src, size_t nbits)
 {
 	if (dst == NULL || src == NULL)
 		return;
@@ -42,7 +42,7 @@ void aml_bitmap_copy_to_ulong(const struct aml_bitmap *src, unsigned long *dst,
 int aml_bitmap_zero(struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	memset(bitmap, 0, sizeof(*bitmap));
 	return 0;
 }
@@ -50,7 +50,7 @@ int aml_bitmap_zero(struct aml_bitmap *bitmap)
 int aml_bitmap_fill(struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	memset(bitmap, 0xff, sizeof(*bitmap));
 	return 0;
 }
@@ -58,7 +58,7 @@ int aml_bitmap_fill(struct aml_bitmap *bitmap)
 int aml_bitmap_iszero(const struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	for (size_t i = 0; i < AML_BITMAP_SIZE; i++)
 		if (bitmap->mask[i] != 0)
 			return 0;
@@ -68,7 +68,7 @@ int aml_bitmap_iszero(const struct aml_bitmap *bitmap)
 int aml_bitmap_isfull(const struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	for (size_t i = 0; i < AML_BITMAP_SIZE; i++)
 		if (bitmap->mask[i] != ~0UL)
 			return 0;
@@ -78,21 +78,21 @@ int aml_bitmap_isfull(const struct aml_bitmap *bitmap)
 int aml_bitmap_isequal(const struct aml_bitmap *a, const struct aml_bitmap *b)
 {
 	if (a == NULL || b == NULL)
-		return -1;
+		return -AML_EINVAL;
 	return memcmp(a->mask, b->mask, AML_BITMAP_BYTES) == 0;
 }
 
 int aml_bitmap_isset(const struct aml_bitmap *bitmap, const unsigned int i)
 {
 	if (bitmap == NULL || i >= AML_BITMAP_MAX)
-		return -1;
+		return -AML_EINVAL;
 	return (bitmap->mask[WORD(i)] & BIT(i)) != 0;
 }
 
 int aml_bitmap_set(struct aml_bitmap *bitmap, const unsigned int i)
 {
 	if (bitmap == NULL || i >= AML_BITMAP_MAX)
-		return -1;
+		return -AML_EINVAL;
 	bitmap->mask[WORD(i)] |= BIT(i);
 	return 0;
 }
@@ -100,7 +100,7 @@ int aml_bitmap_set(struct aml_bitmap *bitmap, const unsigned int i)
 int aml_bitmap_clear(struct aml_bitmap *bitmap, const unsigned int i)
 {
 	if (bitmap == NULL || i >= AML_BITMAP_MAX)
-		return -1;
+		return -AML_EINVAL;
 	bitmap->mask[WORD(i)] &= ~BIT(i);
 	return 0;
 }
@@ -109,7 +109,7 @@ int aml_bitmap_set_range(struct aml_bitmap *bitmap, const unsigned int i,
 			 const unsigned int ii)
 {
 	if (bitmap == NULL || i > ii || ii >= AML_BITMAP_MAX)
-		return -1;
+		return -AML_EINVAL;
 	for (unsigned int j = i; j <= ii; j++)
 		bitmap->mask[WORD(j)] |= BIT(j);
 	return 0;
@@ -119,7 +119,7 @@ int aml_bitmap_clear_range(struct aml_bitmap *bitmap, const unsigned int i,
 			   const unsigned int ii)
 {
 	if (bitmap == NULL || i > ii || ii >= AML_BITMAP_MAX)
-		return -1;
+		return -AML_EINVAL;
 	for (unsigned int j = i; j <= ii; j++)
 		bitmap->mask[WORD(j)] &= ~BIT(j);
 	return 0;
@@ -130,7 +130,7 @@ int aml_bitmap_nset(const struct aml_bitmap *bitmap)
 	int n = 0;
 
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	for (size_t i = 0; i < AML_BITMAP_SIZE; i++)
 		n += __builtin_popcountl(bitmap->mask[i]);
 	return n;
@@ -139,7 +139,7 @@ int aml_bitmap_nset(const struct aml_bitmap *bitmap)
 int aml_bitmap_first(const struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	for (size_t i = 0; i < AML_BITMAP_SIZE; i++)
 		if (bitmap->mask[i] != 0)
 			return (int)(i * AML_BITMAP_NBITS) +
@@ -150,7 +150,7 @@ int aml_bitmap_first(const struct aml_bitmap *bitmap)
 int aml_bitmap_last(const struct aml_bitmap *bitmap)
 {
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	for (size_t i = AML_BITMAP_SIZE; i-- > 0;)
 		if (bitmap->mask[i] != 0)
 			return (int)(i * AML_BITMAP_NBITS + AML_BITMAP_NBITS -
@@ -209,7 +209,7 @@ int aml_bitmap_from_string(struct aml_bitmap *bitmap, const char *bitmap_str)
 	struct aml_bitmap parsed;
 
 	if (bitmap == NULL)
-		return -1;
+		return -AML_EINVAL;
 	/* "" is what aml_bitmap_to_string() gives for an empty bitmap. */
 	if (bitmap_str == NULL || *bitmap_str == '\0')
 		return aml_bitmap_zero(bitmap);
@@ -220,7 +220,7 @@ int aml_bitmap_from_string(struct aml_bitmap *bitmap, const char *bitmap_str)
 			return aml_bitmap_fill(bitmap);
 	}
 	if (parse_list(&parsed, bitmap_str) != 0)
-		return -1;
+		return -AML_EINVAL;
 	aml_bitmap_copy(bitmap, &parsed);
 	return 0;
 }

@@ -140,8 +140,8 @@ static char *print(const struct aml_area *area, const char *prefix)
 	CHECK(f != NULL);
 	n = aml_area_fprintf(f, prefix, area);
 	CHECK(fclose(f) == 0);
-	CHECK(n > 0);
-	CHECK_EQ((size_t)n, len);
+	CHECK_EQ(n, AML_SUCCESS);
+	CHECK(len > 0);
 	return s;
 }
 
@@ -171,6 +171,9 @@ static void check_fprintf(void)
 	data.flags = M | (1 << 6);
 	s = print(&area, "");
 	CHECK(strcmp(s, "cuda area: device 0, flags mapped|0x40\n") == 0);
+	free(s);
+	s = print(&area, "area");
+	CHECK(strcmp(s, "area: cuda area: device 0, flags mapped|0x40\n") == 0);
 	free(s);
 }
 

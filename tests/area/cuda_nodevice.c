@@ -151,7 +151,7 @@ int main(void)
 	check_threads();
 
 	/* Describing an area needs no device. */
-	CHECK(aml_area_fprintf(stdout, "", &aml_area_cuda) > 0);
+	CHECK_EQ(aml_area_fprintf(stdout, "", &aml_area_cuda), AML_SUCCESS);
 	area = NULL;
 	aml_area_cuda_destroy(&area);
 	CHECK(area == NULL);

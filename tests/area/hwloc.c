@@ -334,13 +334,14 @@ static void check_fprintf(const struct aml_bitmap *mem)
 				       AML_AREA_HWLOC_POLICY_INTERLEAVE),
 		 AML_SUCCESS);
 	n = aml_area_fprintf(f, "> ", area);
-	CHECK(n > 0);
+	CHECK_EQ(n, AML_SUCCESS);
 	aml_area_hwloc_destroy(&area);
-	CHECK(aml_area_fprintf(f, NULL, &aml_area_hwloc_bandwidth) > 0);
+	CHECK_EQ(aml_area_fprintf(f, "area", &aml_area_hwloc_bandwidth),
+		 AML_SUCCESS);
 	fclose(f);
 	snprintf(expect, sizeof(expect),
 		 "> hwloc area: policy interleave, nodes %s\n"
-		 "hwloc area: best bandwidth, initiator calling thread, "
+		 "area: hwloc area: best bandwidth, initiator calling thread, "
 		 "fallback preferred\n",
 		 nodes);
 	CHECK(strcmp(buf, expect) == 0);

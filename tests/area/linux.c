@@ -289,22 +289,33 @@ static void test_fprintf(void)
 	nodes = aml_bitmap_to_string(&allowed);
 	CHECK(nodes != NULL);
 	for (int k = 0; k < NPOLICIES; k++) {
+		/* Default and local name no nodes. */
+		const int over = policies[k] != AML_AREA_LINUX_POLICY_DEFAULT &&
+				 policies[k] != AML_AREA_LINUX_POLICY_LOCAL;
+
 		CHECK_EQ(aml_area_linux_create(&area, NULL, policies[k]),
 			 AML_SUCCESS);
 		snprintf(expect, sizeof(expect),
-			 "> linux area: policy %s, nodes %s\n", names[k],
-			 nodes);
+			 "> linux area: policy %s%s%s\n", names[k],
+			 !over				  ? ""
+			 : aml_bitmap_nset(&allowed) == 1 ? " over node "
+							  : " over nodes ",
+			 over ? nodes : "");
 		s = print(area, "> ", &n);
 		if (strcmp(s, expect) != 0) {
 			fprintf(stderr, "printed \"%s\", expected \"%s\"\n", s,
 				expect);
 			exit(1);
 		}
-		CHECK_EQ(n, strlen(s));
+		CHECK_EQ(n, AML_SUCCESS);
 		free(s);
 		/* NULL prefix: none. */
 		s = print(area, NULL, &n);
 		CHECK(strcmp(s, expect + 2) == 0);
+		free(s);
+		/* A prefix that ends in no space: set apart with ": ". */
+		s = print(area, "area", &n);
+		CHECK(strncmp(s, "area: linux area: ", 18) == 0);
 		free(s);
 		aml_area_linux_destroy(&area);
 	}
@@ -316,7 +327,7 @@ static void test_fprintf(void)
 				       AML_AREA_LINUX_POLICY_INTERLEAVE),
 		 AML_SUCCESS);
 	snprintf(expect, sizeof(expect),
-		 "linux area: policy interleave, nodes %d\n", first_node);
+		 "linux area: policy interleave over node %d\n", first_node);
 	s = print(area, "", &n);
 	CHECK(strcmp(s, expect) == 0);
 	free(s);
@@ -333,8 +344,8 @@ static void test_fprintf(void)
 
 	/* The default area has no nodes of its own. */
 	s = print(&aml_area_linux, "", &n);
-	CHECK(strncmp(s, "linux area: policy default", 26) == 0);
-	CHECK_EQ(n, strlen(s));
+	CHECK(strcmp(s, "linux area: policy default\n") == 0);
+	CHECK_EQ(n, AML_SUCCESS);
 	free(s);
 }
 

@@ -91,7 +91,7 @@ int main(void)
 		FILE *f = open_memstream(&out, &len);
 
 		CHECK(f != NULL);
-		CHECK(aml_area_fprintf(f, "", area) > 0);
+		CHECK_EQ(aml_area_fprintf(f, "", area), AML_SUCCESS);
 		fclose(f);
 		CHECK(strstr(out, "hugetlb 2048 kB") != NULL);
 		free(out);

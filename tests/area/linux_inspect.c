@@ -145,7 +145,7 @@ static void test_area_policy(void)
 	fclose(f);
 	CHECK(strstr(out, "# ") == out);
 	CHECK(strstr(out, "40 pages") != NULL);
-	CHECK(strstr(out, "policy bind") != NULL);
+	CHECK(strstr(out, "policy bind over node") != NULL);
 	CHECK(strstr(out, "unplaced 0") != NULL);
 	free(out);
 

@@ -1,6 +1,6 @@
 # Run by test_install (see CMakeLists.txt) with -D BINARY_DIR, WORK_DIR,
 # CONSUMER_DIR, LIBDIR, C_COMPILER, PKG_CONFIG, GENERATOR, EXTRA_FLAGS,
-# VERSION.
+# VERSION, README.
 cmake_minimum_required(VERSION 3.18)
 
 # Run a command; stop the test with its output if it fails.
@@ -52,6 +52,30 @@ run("build with pkg-config" ${C_COMPILER} ${extra}
 	${CONSUMER_DIR}/consumer.c -o ${WORK_DIR}/consumer_pc ${pc_flags}
 	-Wl,-rpath,${prefix}/${LIBDIR})
 run("run the pkg-config build" ${WORK_DIR}/consumer_pc)
+
+# The README's first program, as a new user copies it, built with the
+# flags of the .pc file as installed (its prefix found from its own place).
+run("pkg-config, relocated" ${PKG_CONFIG} --cflags --libs aml)
+separate_arguments(pc_flags UNIX_COMMAND "${run_output}")
+file(READ ${README} readme)
+if(NOT readme MATCHES "```c\n([^`]*)```")
+	message(FATAL_ERROR "no C program in ${README}")
+endif()
+file(WRITE ${WORK_DIR}/readme.c "${CMAKE_MATCH_1}")
+run("build the README's program" ${C_COMPILER} ${extra} -Wall -Wextra
+	-Werror ${WORK_DIR}/readme.c -o ${WORK_DIR}/readme ${pc_flags}
+	-Wl,-rpath,${prefix}/${LIBDIR})
+run("run the README's program" ${WORK_DIR}/readme)
+# Fully static, with what pkg-config --static names (the sanitizers do
+# not link statically).
+if(NOT EXTRA_FLAGS)
+	run("pkg-config --static --cflags --libs" ${PKG_CONFIG} --static
+		--cflags --libs aml)
+	separate_arguments(pc_static UNIX_COMMAND "${run_output}")
+	run("build the README's program with cc -static" ${C_COMPILER} -static
+		${WORK_DIR}/readme.c -o ${WORK_DIR}/readme_static ${pc_static})
+	run("run the cc -static build" ${WORK_DIR}/readme_static)
+endif()
 
 # CMake: find_package(aml) from the temporary prefix.
 run("configure with find_package" ${CMAKE_COMMAND} -G ${GENERATOR}

@@ -96,36 +96,36 @@ static void test_out_of_range(void)
 	aml_bitmap_zero(&b);
 	aml_bitmap_set(&b, 3);
 	aml_bitmap_copy(&ref, &b);
-	CHECK_EQ(aml_bitmap_isset(&b, AML_BITMAP_MAX), -1);
-	CHECK_EQ(aml_bitmap_isset(&b, (unsigned int)-1), -1);
-	CHECK_EQ(aml_bitmap_set(&b, AML_BITMAP_MAX), -1);
-	CHECK_EQ(aml_bitmap_set(&b, (unsigned int)-1), -1);
-	CHECK_EQ(aml_bitmap_clear(&b, AML_BITMAP_MAX), -1);
-	CHECK_EQ(aml_bitmap_clear(&b, (unsigned int)-1), -1);
-	CHECK_EQ(aml_bitmap_set_range(&b, 0, AML_BITMAP_MAX), -1);
+	CHECK_EQ(aml_bitmap_isset(&b, AML_BITMAP_MAX), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_isset(&b, (unsigned int)-1), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set(&b, AML_BITMAP_MAX), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set(&b, (unsigned int)-1), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear(&b, AML_BITMAP_MAX), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear(&b, (unsigned int)-1), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set_range(&b, 0, AML_BITMAP_MAX), -AML_EINVAL);
 	CHECK_EQ(aml_bitmap_set_range(&b, AML_BITMAP_MAX, AML_BITMAP_MAX + 3),
-		 -1);
-	CHECK_EQ(aml_bitmap_set_range(&b, 9, 8), -1);
-	CHECK_EQ(aml_bitmap_clear_range(&b, 0, AML_BITMAP_MAX), -1);
-	CHECK_EQ(aml_bitmap_clear_range(&b, 4, 3), -1);
+		 -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set_range(&b, 9, 8), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear_range(&b, 0, AML_BITMAP_MAX), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear_range(&b, 4, 3), -AML_EINVAL);
 	CHECK_EQ(aml_bitmap_isequal(&b, &ref), 1);
 
 	/* NULL bitmaps. */
-	CHECK_EQ(aml_bitmap_zero(NULL), -1);
-	CHECK_EQ(aml_bitmap_fill(NULL), -1);
-	CHECK_EQ(aml_bitmap_iszero(NULL), -1);
-	CHECK_EQ(aml_bitmap_isfull(NULL), -1);
-	CHECK_EQ(aml_bitmap_isequal(NULL, &b), -1);
-	CHECK_EQ(aml_bitmap_isequal(&b, NULL), -1);
-	CHECK_EQ(aml_bitmap_isset(NULL, 0), -1);
-	CHECK_EQ(aml_bitmap_set(NULL, 0), -1);
-	CHECK_EQ(aml_bitmap_clear(NULL, 0), -1);
-	CHECK_EQ(aml_bitmap_set_range(NULL, 0, 1), -1);
-	CHECK_EQ(aml_bitmap_clear_range(NULL, 0, 1), -1);
-	CHECK_EQ(aml_bitmap_nset(NULL), -1);
-	CHECK_EQ(aml_bitmap_first(NULL), -1);
-	CHECK_EQ(aml_bitmap_last(NULL), -1);
-	CHECK_EQ(aml_bitmap_from_string(NULL, "1"), -1);
+	CHECK_EQ(aml_bitmap_zero(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_fill(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_iszero(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_isfull(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_isequal(NULL, &b), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_isequal(&b, NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_isset(NULL, 0), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set(NULL, 0), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear(NULL, 0), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_set_range(NULL, 0, 1), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_clear_range(NULL, 0, 1), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_nset(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_first(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_last(NULL), -AML_EINVAL);
+	CHECK_EQ(aml_bitmap_from_string(NULL, "1"), -AML_EINVAL);
 	aml_errno = 0;
 	CHECK(aml_bitmap_to_string(NULL) == NULL);
 	CHECK_EQ(aml_errno, AML_EINVAL);
@@ -307,7 +307,7 @@ static void test_strings(void)
 	aml_bitmap_set(&ref, 1500);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		aml_bitmap_copy(&b, &ref);
-		if (aml_bitmap_from_string(&b, bad[i]) != -1) {
+		if (aml_bitmap_from_string(&b, bad[i]) != -AML_EINVAL) {
 			fprintf(stderr, "accepted \"%s\"\n", bad[i]);
 			exit(1);
 		}

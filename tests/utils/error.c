@@ -27,6 +27,8 @@ int main(void)
 	CHECK(strcmp(aml_strerror(1 << 30), "Unknown error") == 0);
 	CHECK(strcmp(aml_strerror(-2147483647 - 1), "Unknown error") == 0);
 	CHECK(strcmp(aml_strerror(-AML_EINVAL), "Invalid argument") == 0);
+	/* It says what is out of bounds. */
+	CHECK(strstr(aml_strerror(-AML_EDOM), "node") != NULL);
 
 	/* aml_errno is per thread and assignable. */
 	aml_errno = AML_EINVAL;

@@ -9,8 +9,10 @@
 # apt-get download and extract only its /boot/vmlinuz-*; nothing is
 # installed. The package is the one linux-image-amd64 depends on, or the
 # newest of the series. For a series the system's apt sources lack
-# (6.12), apt reads a source list of its own (APT_SOURCE below) with
-# lists kept in CACHE; the system's apt state is left alone.
+# (6.12), apt reads a source list of its own: the Debian archive the
+# system's apt sources already name (so a local mirror is used), with the
+# backports suite added, and lists kept in CACHE; the system's apt state is
+# left alone. AML_APT_SOURCES (default /etc/apt) is where they are read.
 # Exit status: 0 when the kernel is ready; 77 when it cannot be had.
 set -u
 
@@ -43,12 +45,69 @@ command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
 tmp=$(mktemp -d "$CACHE/fetch.XXXXXX") || skip "cannot create a directory in $CACHE"
 trap 'rm -rf "$tmp"' EXIT
 
+# "[OPTIONS] URI" of a one-line "deb [OPTIONS] URI SUITE COMPONENT..." entry
+# of a release suite (no "-updates", "-security"...), first one only.
+archive_one_line() {
+	awk '$1 == "deb" {
+		i = 2; o = ""
+		if ($2 ~ /^\[/) {
+			while (i < NF && $i !~ /\]$/) o = o $(i++) " "
+			o = o $(i++) " "
+		}
+		if ($(i + 1) !~ /[-\/]/) { print o $i; exit }
+	}' "$1"
+}
+
+# The same from a deb822 file: a stanza of type deb, not disabled, with a
+# release suite; its first URI and its Signed-By when that is a file.
+archive_deb822() {
+	awk 'BEGIN { RS = ""; FS = "\n" }
+	{
+		t = u = s = k = ""; e = "yes"
+		for (j = 1; j <= NF; j++) {
+			if ($j ~ /^#/) continue
+			n = split($j, w, /[ \t]+/)
+			f = tolower(w[1])
+			if (f == "types:") for (x = 2; x <= n; x++) t = t " " w[x]
+			if (f == "uris:") u = w[2]
+			if (f == "suites:") for (x = 2; x <= n; x++) s = s " " w[x]
+			if (f == "signed-by:" && w[2] ~ /^\//) k = w[2]
+			if (f == "enabled:") e = tolower(w[2])
+		}
+		if (t !~ / deb( |$)/ || e == "no" || u == "") next
+		m = split(s, sv, " ")
+		for (x = 1; x <= m; x++)
+			if (sv[x] !~ /[-\/]/) {
+				print (k == "" ? "" : "[signed-by=" k "] ") u
+				exit
+			}
+	}' "$1"
+}
+
+# "[OPTIONS] URI" of the Debian archive the system's apt sources name, in
+# apt's order (sources.list, then sources.list.d/ by name).
+debian_archive() {
+	local dir=${AML_APT_SOURCES:-/etc/apt} f found
+	for f in "$dir/sources.list" "$dir"/sources.list.d/*; do
+		[ -r "$f" ] || continue
+		case $f in
+		*.list) found=$(archive_one_line "$f") ;;
+		*.sources) found=$(archive_deb822 "$f") ;;
+		*) continue ;;
+		esac
+		[ -n "$found" ] && { echo "$found"; return 0; }
+	done
+	return 1
+}
+
 APT=() VAR=AML_VM_KERNEL
 case "$SERIES" in
 6.1) ;;
 6.12)
 	VAR=AML_VM_KERNEL_612
-	APT_SOURCE="deb http://deb.debian.org/debian bookworm-backports main"
+	archive=$(debian_archive) ||
+		skip "no Debian archive in the system's apt sources to take bookworm-backports from; set $VAR"
+	APT_SOURCE="deb $archive bookworm-backports main"
 	mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
 	echo "$APT_SOURCE" >"$tmp/sources.list"
 	APT=(-o Dir::Etc::SourceList="$tmp/sources.list"

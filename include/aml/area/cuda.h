@@ -58,6 +58,8 @@
 #ifndef AML_AREA_CUDA_H
 #define AML_AREA_CUDA_H
 
+#include "aml/utils/export.h"
+
 /*
  * Programs for this area check CUDA calls with assert() without including
  * <assert.h> (the CUDA headers do not provide it): keep them compiling.
@@ -129,13 +131,13 @@ struct aml_area_cuda_mmap_options {
 };
 
 /** Operations of CUDA areas. */
-extern struct aml_area_ops aml_area_cuda_ops;
+AML_EXPORT extern struct aml_area_ops aml_area_cuda_ops;
 
 /**
  * Default CUDA area: device memory on the calling thread's current device.
  * Ready to use without aml_init(); never destroy it.
  */
-extern struct aml_area aml_area_cuda;
+AML_EXPORT extern struct aml_area aml_area_cuda;
 
 /**
  * Create a CUDA area.
@@ -153,8 +155,8 @@ extern struct aml_area aml_area_cuda;
  * Arguments are checked before the CUDA runtime is called.
  * Thread safety: safe.
  */
-int aml_area_cuda_create(struct aml_area **area, const int device,
-			 const int flags);
+AML_EXPORT int aml_area_cuda_create(struct aml_area **area, const int device,
+				    const int flags);
 
 /**
  * Destroy an area from aml_area_cuda_create() and set `*area` to NULL.
@@ -163,7 +165,7 @@ int aml_area_cuda_create(struct aml_area **area, const int device,
  * aml_area_munmap() on this area, or with the matching CUDA call.
  * Thread safety: safe, if no other thread uses the area.
  */
-void aml_area_cuda_destroy(struct aml_area **area);
+AML_EXPORT void aml_area_cuda_destroy(struct aml_area **area);
 
 /**
  * The mmap operation of CUDA areas: allocate `size` bytes as the area's
@@ -190,8 +192,9 @@ void aml_area_cuda_destroy(struct aml_area **area);
  * Thread safety: safe. The calling thread's current device is the same
  * after the call as before.
  */
-void *aml_area_cuda_mmap(const struct aml_area_data *area_data, size_t size,
-			 struct aml_area_mmap_options *opts);
+AML_EXPORT void *aml_area_cuda_mmap(const struct aml_area_data *area_data,
+				    size_t size,
+				    struct aml_area_mmap_options *opts);
 
 /**
  * The munmap operation of CUDA areas: release `ptr` with the call matching
@@ -209,19 +212,20 @@ void *aml_area_cuda_mmap(const struct aml_area_data *area_data, size_t size,
  * Thread safety: safe. The calling thread's current device is the same
  * after the call as before.
  */
-int aml_area_cuda_munmap(const struct aml_area_data *area_data, void *ptr,
-			 const size_t size);
+AML_EXPORT int aml_area_cuda_munmap(const struct aml_area_data *area_data,
+				    void *ptr, const size_t size);
 
 /**
  * The fprintf operation of CUDA areas: prints the device and the flags, for
  * instance `cuda area: device 0, flags host|mapped` or
  * `cuda area: device current, flags default`. Works without a device.
- * @return the number of characters written; -AML_EINVAL if `area_data` or
+ * A prefix that does not end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -AML_EINVAL if `area_data` or
  * `stream` is NULL; -AML_FAILURE if writing failed.
  * Thread safety: safe.
  */
-int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
-			  FILE *stream, const char *prefix);
+AML_EXPORT int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
+				     FILE *stream, const char *prefix);
 
 /**
  * Describe the last CUDA runtime error that an AML CUDA function met in the
@@ -234,7 +238,7 @@ int aml_area_cuda_fprintf(const struct aml_area_data *area_data,
  * "AML built without CUDA".
  * Thread safety: safe; each thread has its own.
  */
-const char *aml_area_cuda_last_error(void);
+AML_EXPORT const char *aml_area_cuda_last_error(void);
 
 /** @} */
 

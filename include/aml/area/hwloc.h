@@ -62,6 +62,8 @@
 #ifndef AML_AREA_HWLOC_H
 #define AML_AREA_HWLOC_H
 
+#include "aml/utils/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -167,26 +169,26 @@ enum aml_area_hwloc_fallback {
 struct aml_area_hwloc_data;
 
 /** Operations of hwloc areas. */
-extern struct aml_area_ops aml_area_hwloc_ops;
+AML_EXPORT extern struct aml_area_ops aml_area_hwloc_ops;
 
 /**
  * Default hwloc area: private anonymous memory, first touch
  * (::AML_AREA_HWLOC_POLICY_DEFAULT). Ready to use without aml_init();
  * never destroy it (nor any of the default areas below).
  */
-extern struct aml_area aml_area_hwloc_default;
+AML_EXPORT extern struct aml_area aml_area_hwloc_default;
 
 /**
  * Pages interleaved over every node this process may allocate on (hwloc's
  * allowed nodeset when the mapping is made).
  */
-extern struct aml_area aml_area_hwloc_interleave;
+AML_EXPORT extern struct aml_area aml_area_hwloc_interleave;
 
 /**
  * Nodes local to the calling thread (::AML_AREA_HWLOC_LOCAL), bound
  * strictly (::AML_AREA_HWLOC_FALLBACK_NONE).
  */
-extern struct aml_area aml_area_hwloc_local;
+AML_EXPORT extern struct aml_area aml_area_hwloc_local;
 
 /**
  * Highest bandwidth memory for the calling thread, preferred
@@ -194,7 +196,7 @@ extern struct aml_area aml_area_hwloc_local;
  * Mapping fails with ::AML_ENOTSUP where the machine reports no bandwidth
  * for the thread.
  */
-extern struct aml_area aml_area_hwloc_bandwidth;
+AML_EXPORT extern struct aml_area aml_area_hwloc_bandwidth;
 
 /**
  * Lowest latency memory for the calling thread, preferred
@@ -202,13 +204,13 @@ extern struct aml_area aml_area_hwloc_bandwidth;
  * Mapping fails with ::AML_ENOTSUP where the machine reports no latency
  * for the thread.
  */
-extern struct aml_area aml_area_hwloc_latency;
+AML_EXPORT extern struct aml_area aml_area_hwloc_latency;
 
 /**
  * Largest memory, preferred (::AML_AREA_HWLOC_CAPACITY,
  * ::AML_AREA_HWLOC_FALLBACK_PREFERRED).
  */
-extern struct aml_area aml_area_hwloc_capacity;
+AML_EXPORT extern struct aml_area aml_area_hwloc_capacity;
 
 /**
  * Create a nodeset area.
@@ -227,9 +229,9 @@ extern struct aml_area aml_area_hwloc_capacity;
  * - -::AML_ENOMEM: memory is short.
  * Thread safety: safe.
  */
-int aml_area_hwloc_create(struct aml_area **area,
-			  const struct aml_bitmap *nodeset,
-			  enum aml_area_hwloc_policy policy);
+AML_EXPORT int aml_area_hwloc_create(struct aml_area **area,
+				     const struct aml_bitmap *nodeset,
+				     enum aml_area_hwloc_policy policy);
 
 /**
  * Create a criterion area: at each mapping, the targets of `criterion`
@@ -252,10 +254,9 @@ int aml_area_hwloc_create(struct aml_area **area,
  * - -::AML_ENOMEM: memory is short.
  * Thread safety: safe.
  */
-int aml_area_hwloc_create_best(struct aml_area **area,
-			       enum aml_area_hwloc_criterion criterion,
-			       const struct aml_bitmap *initiator,
-			       enum aml_area_hwloc_fallback fallback);
+AML_EXPORT int aml_area_hwloc_create_best(
+    struct aml_area **area, enum aml_area_hwloc_criterion criterion,
+    const struct aml_bitmap *initiator, enum aml_area_hwloc_fallback fallback);
 
 /**
  * Destroy an area from aml_area_hwloc_create() or
@@ -264,7 +265,7 @@ int aml_area_hwloc_create_best(struct aml_area **area,
  * valid and keep their placement; release them with munmap(2).
  * Thread safety: safe, if no other thread uses the area.
  */
-void aml_area_hwloc_destroy(struct aml_area **area);
+AML_EXPORT void aml_area_hwloc_destroy(struct aml_area **area);
 
 /**
  * The targets of `criterion` seen from `initiator`, best first (ties: the
@@ -289,9 +290,9 @@ void aml_area_hwloc_destroy(struct aml_area **area);
  * - -::AML_ENOMEM: memory is short.
  * Thread safety: safe.
  */
-int aml_area_hwloc_targets(enum aml_area_hwloc_criterion criterion,
-			   const struct aml_bitmap *initiator, int *nodes,
-			   uint64_t *values, size_t *n);
+AML_EXPORT int aml_area_hwloc_targets(enum aml_area_hwloc_criterion criterion,
+				      const struct aml_bitmap *initiator,
+				      int *nodes, uint64_t *values, size_t *n);
 
 /**
  * Name of a criterion ("bandwidth", "latency", "local"...).
@@ -299,7 +300,8 @@ int aml_area_hwloc_targets(enum aml_area_hwloc_criterion criterion,
  * unknown criterion. Works without hwloc.
  * Thread safety: safe.
  */
-const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c);
+AML_EXPORT const char *
+aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c);
 
 /**
  * The mmap operation of hwloc areas: mmap(2) of private anonymous memory,
@@ -319,8 +321,9 @@ const char *aml_area_hwloc_criterion_name(enum aml_area_hwloc_criterion c);
  * - ::AML_FAILURE: another error; `errno` says which.
  * Thread safety: safe.
  */
-void *aml_area_hwloc_mmap(const struct aml_area_data *area_data, size_t size,
-			  struct aml_area_mmap_options *opts);
+AML_EXPORT void *aml_area_hwloc_mmap(const struct aml_area_data *area_data,
+				     size_t size,
+				     struct aml_area_mmap_options *opts);
 
 /**
  * The munmap operation of hwloc areas: munmap(2).
@@ -328,20 +331,21 @@ void *aml_area_hwloc_mmap(const struct aml_area_data *area_data, size_t size,
  * -::AML_ENOTSUP without hwloc.
  * Thread safety: safe.
  */
-int aml_area_hwloc_munmap(const struct aml_area_data *area_data, void *ptr,
-			  size_t size);
+AML_EXPORT int aml_area_hwloc_munmap(const struct aml_area_data *area_data,
+				     void *ptr, size_t size);
 
 /**
  * The fprintf operation of hwloc areas: one line such as
  * `hwloc area: policy interleave, nodes 0-3` or
  * `hwloc area: best bandwidth, initiator calling thread, fallback none`.
- * @return the number of characters written; -::AML_EINVAL if `area_data`
+ * A prefix that does not end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -::AML_EINVAL if `area_data`
  * or `stream` is NULL; -::AML_ENOMEM if memory is short; -::AML_FAILURE
  * if writing failed; -::AML_ENOTSUP without hwloc.
  * Thread safety: safe.
  */
-int aml_area_hwloc_fprintf(const struct aml_area_data *area_data,
-			   FILE *stream, const char *prefix);
+AML_EXPORT int aml_area_hwloc_fprintf(const struct aml_area_data *area_data,
+				      FILE *stream, const char *prefix);
 
 /** @} */
 

@@ -44,7 +44,8 @@
  * printf("%zu pages on node 0, %zu not placed\n", p.node_pages[0],
  *        p.unplaced);
  * aml_linux_placement_fprintf(stdout, "", buf, size);
- * // 0x7f12...: 256 pages of 4096 B, policy interleave 0-1, unplaced 0
+ * // 0x7f12...: 256 pages of 4096 B, policy interleave over nodes 0-1,
+ * //   unplaced 0
  * //   node 0: 128, node 1: 128
  * //   0101010101010101...
  * @endcode
@@ -62,6 +63,8 @@
  */
 #ifndef AML_AREA_LINUX_INSPECT_H
 #define AML_AREA_LINUX_INSPECT_H
+
+#include "aml/utils/export.h"
 
 #include "aml.h"
 
@@ -125,7 +128,7 @@ struct aml_linux_placement {
  * @return that number; 0 if `size` is 0.
  * Thread safety: safe.
  */
-size_t aml_linux_npages(const void *ptr, size_t size);
+AML_EXPORT size_t aml_linux_npages(const void *ptr, size_t size);
 
 /**
  * The node of every page of `[ptr, ptr + size)` (move_pages(2) with no
@@ -142,8 +145,8 @@ size_t aml_linux_npages(const void *ptr, size_t size);
  * -AML_FAILURE if the kernel could not be queried (or populate failed).
  * Thread safety: safe.
  */
-int aml_linux_query_pages(const void *ptr, size_t size, int *status,
-			  int flags);
+AML_EXPORT int aml_linux_query_pages(const void *ptr, size_t size, int *status,
+				     int flags);
 
 /**
  * Summarise where the pages of `[ptr, ptr + size)` are, and the policy in
@@ -156,8 +159,8 @@ int aml_linux_query_pages(const void *ptr, size_t size, int *status,
  * `placement`.
  * Thread safety: safe.
  */
-int aml_linux_inspect(const void *ptr, size_t size, int flags,
-		      struct aml_linux_placement *placement);
+AML_EXPORT int aml_linux_inspect(const void *ptr, size_t size, int flags,
+				 struct aml_linux_placement *placement);
 
 /**
  * Draw the placement of `[ptr, ptr + size)` for humans, one character a
@@ -175,7 +178,8 @@ int aml_linux_inspect(const void *ptr, size_t size, int flags,
  * `size` 0 or `len` < 5; as aml_linux_query_pages() otherwise.
  * Thread safety: safe.
  */
-int aml_linux_page_map(const void *ptr, size_t size, char *buf, size_t len);
+AML_EXPORT int aml_linux_page_map(const void *ptr, size_t size, char *buf,
+				  size_t len);
 
 /**
  * Print the placement of `[ptr, ptr + size)`: range, page count, policy,
@@ -186,8 +190,8 @@ int aml_linux_page_map(const void *ptr, size_t size, char *buf, size_t len);
  * aml_linux_inspect() otherwise.
  * Thread safety: safe.
  */
-int aml_linux_placement_fprintf(FILE *stream, const char *prefix,
-				const void *ptr, size_t size);
+AML_EXPORT int aml_linux_placement_fprintf(FILE *stream, const char *prefix,
+					   const void *ptr, size_t size);
 
 /**
  * The name of an MPOL_* mode (`"interleave"`, `"weighted-interleave"`...),
@@ -195,7 +199,7 @@ int aml_linux_placement_fprintf(FILE *stream, const char *prefix,
  * @return a static string; `"unknown"` for an unknown mode.
  * Thread safety: safe.
  */
-const char *aml_linux_policy_name(int mode);
+AML_EXPORT const char *aml_linux_policy_name(int mode);
 
 /**
  * Move the pages of `[ptr, ptr + size)` to explicit nodes with
@@ -223,9 +227,9 @@ const char *aml_linux_policy_name(int mode);
  * short; -AML_FAILURE: another error.
  * Thread safety: safe.
  */
-int aml_linux_move_pages(void *ptr, size_t size, const int *nodes,
-			 size_t nnodes, size_t *moved, size_t *failed,
-			 int *status);
+AML_EXPORT int aml_linux_move_pages(void *ptr, size_t size, const int *nodes,
+				    size_t nnodes, size_t *moved,
+				    size_t *failed, int *status);
 
 /** @} */
 

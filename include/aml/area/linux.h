@@ -23,6 +23,8 @@
 #ifndef AML_AREA_LINUX_H
 #define AML_AREA_LINUX_H
 
+#include "aml/utils/export.h"
+
 #include <sys/types.h>
 
 #include "aml.h"
@@ -164,13 +166,13 @@ struct aml_area_linux_mmap_options {
 };
 
 /** Operations of Linux areas, for areas built by hand on this backend. */
-extern struct aml_area_ops aml_area_linux_ops;
+AML_EXPORT extern struct aml_area_ops aml_area_linux_ops;
 
 /**
  * Default Linux area: private anonymous memory with no policy of its own.
  * Ready to use without aml_init(); never destroy it.
  */
-extern struct aml_area aml_area_linux;
+AML_EXPORT extern struct aml_area aml_area_linux;
 
 /**
  * Create a Linux area.
@@ -188,9 +190,9 @@ extern struct aml_area aml_area_linux;
  * - -AML_ENOMEM: memory is short.
  * Thread safety: safe.
  */
-int aml_area_linux_create(struct aml_area **area,
-			  const struct aml_bitmap *nodemask,
-			  const enum aml_area_linux_policy policy);
+AML_EXPORT int aml_area_linux_create(struct aml_area **area,
+				     const struct aml_bitmap *nodemask,
+				     const enum aml_area_linux_policy policy);
 
 /**
  * Create a Linux area with extra attributes: population, huge pages,
@@ -210,10 +212,11 @@ int aml_area_linux_create(struct aml_area **area,
  *   `weights` on a kernel older than 6.9.
  * Thread safety: safe.
  */
-int aml_area_linux_create_attr(struct aml_area **area,
-			       const struct aml_bitmap *nodemask,
-			       const enum aml_area_linux_policy policy,
-			       const struct aml_area_linux_attr *attr);
+AML_EXPORT int
+aml_area_linux_create_attr(struct aml_area **area,
+			   const struct aml_bitmap *nodemask,
+			   const enum aml_area_linux_policy policy,
+			   const struct aml_area_linux_attr *attr);
 
 /**
  * Whether the running kernel supports a policy. Probed once per process
@@ -221,7 +224,8 @@ int aml_area_linux_create_attr(struct aml_area **area,
  * @return 1 if supported; 0 if not; -AML_EINVAL for an unknown policy.
  * Thread safety: safe.
  */
-int aml_area_linux_policy_supported(const enum aml_area_linux_policy policy);
+AML_EXPORT int
+aml_area_linux_policy_supported(const enum aml_area_linux_policy policy);
 
 /**
  * Read the system's weighted-interleave weights
@@ -233,7 +237,7 @@ int aml_area_linux_policy_supported(const enum aml_area_linux_policy policy);
  * is NULL or `nweights` 0; -AML_ENOTSUP if the kernel has no weights.
  * Thread safety: safe.
  */
-int aml_area_linux_weights(unsigned char *weights, size_t nweights);
+AML_EXPORT int aml_area_linux_weights(unsigned char *weights, size_t nweights);
 
 /**
  * Populate `[ptr, ptr + size)`: make every page present, allocated by the
@@ -285,8 +289,8 @@ int aml_area_linux_weights(unsigned char *weights, size_t nweights);
  * Thread safety: safe; the fallback must not race with writers of the
  * range (it writes back what it read).
  */
-int aml_linux_populate(void *ptr, size_t size, int writable,
-		       unsigned int nthreads);
+AML_EXPORT int aml_linux_populate(void *ptr, size_t size, int writable,
+				  unsigned int nthreads);
 
 /**
  * Move the pages of an existing buffer (any memory of this process, not
@@ -318,9 +322,9 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
  * Thread safety: safe; pages other threads touch meanwhile may land
  * anywhere the policy allows.
  */
-int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
-			   size_t size, size_t *moved, size_t *failed,
-			   int *status);
+AML_EXPORT int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
+				      size_t size, size_t *moved,
+				      size_t *failed, int *status);
 
 /**
  * Destroy an area from aml_area_linux_create() and set `*area` to NULL.
@@ -329,7 +333,7 @@ int aml_area_linux_migrate(const struct aml_area *area, void *ptr,
  * them with munmap(2) or aml_area_linux_munmap().
  * Thread safety: safe, if no other thread uses the area.
  */
-void aml_area_linux_destroy(struct aml_area **area);
+AML_EXPORT void aml_area_linux_destroy(struct aml_area **area);
 
 /**
  * The mmap operation of Linux areas: mmap(2), then mbind(2) of the whole
@@ -365,8 +369,9 @@ void aml_area_linux_destroy(struct aml_area **area);
  * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...).
  * Thread safety: safe.
  */
-void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
-			  struct aml_area_mmap_options *opts);
+AML_EXPORT void *aml_area_linux_mmap(const struct aml_area_data *area_data,
+				     size_t size,
+				     struct aml_area_mmap_options *opts);
 
 /**
  * The munmap operation of Linux areas: munmap(2); for a hugetlbfs area,
@@ -375,19 +380,22 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
  * munmap(2) rejects the range.
  * Thread safety: safe.
  */
-int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
-			  const size_t size);
+AML_EXPORT int aml_area_linux_munmap(const struct aml_area_data *area_data,
+				     void *ptr, const size_t size);
 
 /**
  * The fprintf operation of Linux areas: prints the policy and the nodes,
- * for instance `linux area: policy interleave, nodes 0-3`.
- * @return the number of characters written; -AML_EINVAL if `area_data` or
+ * for instance `linux area: policy interleave over nodes 0-3` (default and
+ * local name no nodes), then the area's attributes (`, populate`,
+ * `, thp`, `, hugetlb 2048 kB`, `, weight 0:3`). A prefix that does not
+ * end with a space is followed by ": ".
+ * @return ::AML_SUCCESS once written; -AML_EINVAL if `area_data` or
  * `stream` is NULL; -AML_ENOMEM if the node list could not be formatted
  * (memory short); -AML_FAILURE if writing failed.
  * Thread safety: safe.
  */
-int aml_area_linux_fprintf(const struct aml_area_data *area_data,
-			   FILE *stream, const char *prefix);
+AML_EXPORT int aml_area_linux_fprintf(const struct aml_area_data *area_data,
+				      FILE *stream, const char *prefix);
 
 /**
  * Check that the range `[ptr, ptr + size)` is placed as the area says: the
@@ -406,8 +414,9 @@ int aml_area_linux_fprintf(const struct aml_area_data *area_data,
  * `size` 0; -AML_FAILURE if the kernel could not be queried.
  * Thread safety: safe.
  */
-int aml_area_linux_check_binding(struct aml_area_linux_data *area_data,
-				 void *ptr, size_t size);
+AML_EXPORT int
+aml_area_linux_check_binding(struct aml_area_linux_data *area_data, void *ptr,
+			     size_t size);
 
 /** @} */
 

@@ -11,6 +11,8 @@
 #ifndef AML_UTILS_ERROR_H
 #define AML_UTILS_ERROR_H
 
+#include "aml/utils/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,7 +47,7 @@ extern "C" {
  * Each thread has its own; users may assign it. AML functions never clear it
  * on success.
  */
-extern AML_THREAD_LOCAL int aml_errno;
+AML_EXPORT extern AML_THREAD_LOCAL int aml_errno;
 
 /**
  * Message for an error code.
@@ -55,14 +57,14 @@ extern AML_THREAD_LOCAL int aml_errno;
  *         error code. Never NULL.
  * Thread safety: safe.
  */
-const char *aml_strerror(const int err);
+AML_EXPORT const char *aml_strerror(const int err);
 
 /**
  * Print `msg: <aml_strerror(aml_errno)>` and a newline on stderr, like
  * perror(3). With a NULL or empty `msg`, only the error message is printed.
  * Thread safety: safe; reads the calling thread's ::aml_errno.
  */
-void aml_perror(const char *msg);
+AML_EXPORT void aml_perror(const char *msg);
 
 #ifdef __cplusplus
 }

@@ -1,16 +1,13 @@
 #include <sched.h>
 #include <stdatomic.h>
 
-#include "area/linux-internal.h"
-#include "internal.h"
+#include "aml/area/linux.h"
+
+#include "area/linux/populate.h"
+#include "area/linux/sys.h"
 
 /* Most threads population starts. */
 #define POPULATE_MAX_THREADS 64
-/*
- * Threads take the range in pieces aligned to the PMD size (2 MiB on
- * x86-64), so that no transparent huge page is faulted by two threads.
- */
-#define POPULATE_ALIGN ((size_t)2 << 20)
 /* Largest piece: small enough that a slow thread holds up little. */
 #define POPULATE_MAX_PIECE ((size_t)32 << 20)
 /*
@@ -22,8 +19,6 @@
  * 4 GiB/s); from 12-16 MiB on, 0.6-0.8x when the second CPU was free.
  */
 #define POPULATE_MIN_PER_THREAD ((size_t)8 << 20)
-/* Mode flags (MPOL_F_STATIC_NODES...) sit above the mode. */
-#define POPULATE_MODE_MASK 0xff
 
 /* How pages are populated, decided once per process. */
 static pthread_once_t populate_once = PTHREAD_ONCE_INIT;
@@ -36,7 +31,7 @@ static int populate_madvise; /* MADV_POPULATE_* work */
  */
 static void populate_probe(void)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	const char *env = getenv("AML_LINUX_POPULATE");
 	void *p;
 
@@ -46,8 +41,8 @@ static void populate_probe(void)
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return;
-	populate_madvise = madvise(p, psize, MADV_POPULATE_WRITE) == 0 ||
-			   errno != EINVAL;
+	populate_madvise =
+	    madvise(p, psize, MADV_POPULATE_WRITE) == 0 || errno != EINVAL;
 	munmap(p, psize);
 }
 
@@ -72,7 +67,7 @@ struct populate_job {
 /* Fault pages in by touching them (kernels before 5.14). */
 static void populate_touch(char *start, char *end, int writable)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 
 	for (char *p = start; p < end; p += psize) {
 		/* An atomic add of 0 faults the page in for writing without
@@ -152,7 +147,7 @@ static unsigned int populate_ncpus(void)
  * piece. */
 static unsigned int populate_nthreads(size_t len, unsigned int nthreads)
 {
-	const size_t pieces = len / POPULATE_ALIGN + 1;
+	const size_t pieces = len / aml__linux_pmd_size() + 1;
 
 	if (nthreads == 0) {
 		if (len < 2 * POPULATE_MIN_PER_THREAD)
@@ -160,7 +155,7 @@ static unsigned int populate_nthreads(size_t len, unsigned int nthreads)
 		nthreads = populate_ncpus();
 		if (nthreads > len / POPULATE_MIN_PER_THREAD)
 			nthreads =
-				(unsigned int)(len / POPULATE_MIN_PER_THREAD);
+			    (unsigned int)(len / POPULATE_MIN_PER_THREAD);
 	}
 	if (nthreads > POPULATE_MAX_THREADS)
 		nthreads = POPULATE_MAX_THREADS;
@@ -173,6 +168,9 @@ static unsigned int populate_nthreads(size_t len, unsigned int nthreads)
 static void populate_split(struct populate_job *j, unsigned int nthreads)
 {
 	const size_t len = (size_t)(j->end - j->start);
+	/* Pieces aligned to the PMD size: no transparent huge page is
+	 * faulted by two threads. */
+	const size_t align = aml__linux_pmd_size();
 	size_t piece;
 
 	if (nthreads == 1) {
@@ -184,19 +182,18 @@ static void populate_split(struct populate_job *j, unsigned int nthreads)
 	piece = len / ((size_t)nthreads * 4);
 	if (piece > POPULATE_MAX_PIECE)
 		piece = POPULATE_MAX_PIECE;
-	piece = (piece + POPULATE_ALIGN - 1) & ~(POPULATE_ALIGN - 1);
+	piece = (piece + align - 1) & ~(align - 1);
 	if (piece == 0)
-		piece = POPULATE_ALIGN;
-	j->base = (char *)((uintptr_t)j->start &
-			   ~(uintptr_t)(POPULATE_ALIGN - 1));
+		piece = align;
+	j->base = (char *)((uintptr_t)j->start & ~(uintptr_t)(align - 1));
 	j->piece = piece;
 	j->npieces = ((size_t)(j->end - j->base) + piece - 1) / piece;
 }
 
-int aml_linux_populate_run(void *ptr, size_t size, int writable,
-			   unsigned int nthreads)
+int aml__linux_populate_run(void *ptr, size_t size, int writable,
+			    unsigned int nthreads)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	pthread_t threads[POPULATE_MAX_THREADS];
 	unsigned int started = 0;
 	struct populate_job j;
@@ -225,24 +222,6 @@ int aml_linux_populate_run(void *ptr, size_t size, int writable,
 	return atomic_load(&j.err);
 }
 
-/* Whether the policy `mode` over `nodes` picks a page's node by the CPU
- * that faults it: the local node, or the nearest of several. */
-static int populate_mode_local(int mode, const struct aml_bitmap *nodes)
-{
-	switch (mode & POPULATE_MODE_MASK) {
-	case MPOL_INTERLEAVE:
-	case MPOL_WEIGHTED_INTERLEAVE:
-		return 0;
-	case MPOL_PREFERRED:
-		return aml_bitmap_iszero(nodes);
-	case MPOL_BIND:
-	case MPOL_PREFERRED_MANY:
-		return aml_bitmap_nset(nodes) != 1;
-	default: /* MPOL_DEFAULT, MPOL_LOCAL, and any newer mode */
-		return 1;
-	}
-}
-
 /* Whether a page faulted at `addr` lands by the faulting CPU: the policy
  * of its mapping, or without one the calling thread's (which threads it
  * starts inherit). Unknown counts as yes. */
@@ -251,22 +230,17 @@ static int populate_local_at(void *addr)
 	struct aml_bitmap nodes;
 	int mode;
 
-	aml_bitmap_zero(&nodes);
-	if (get_mempolicy(&mode, nodes.mask, LINUX_MAXNODE, addr,
-			  MPOL_F_ADDR) != 0)
+	if (aml__linux_policy_at(addr, &mode, &nodes) != 0)
 		return 1;
-	if ((mode & POPULATE_MODE_MASK) != MPOL_DEFAULT)
-		return populate_mode_local(mode, &nodes);
-	aml_bitmap_zero(&nodes);
-	if (get_mempolicy(&mode, nodes.mask, LINUX_MAXNODE, NULL, 0) != 0)
+	if (mode == MPOL_DEFAULT && aml__linux_policy_at(NULL, &mode, &nodes))
 		return 1;
-	return populate_mode_local(mode, &nodes);
+	return aml__linux_policy_by_cpu(mode, &nodes);
 }
 
 int aml_linux_populate(void *ptr, size_t size, int writable,
 		       unsigned int nthreads)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	char *last;
 
 	if (ptr == NULL || size == 0)
@@ -278,5 +252,5 @@ int aml_linux_populate(void *ptr, size_t size, int writable,
 		if (populate_local_at(ptr) || populate_local_at(last))
 			nthreads = 1;
 	}
-	return aml_linux_populate_run(ptr, size, writable, nthreads);
+	return aml__linux_populate_run(ptr, size, writable, nthreads);
 }

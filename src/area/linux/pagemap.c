@@ -10,8 +10,7 @@
 #include <stdatomic.h>
 #include <sys/mman.h>
 
-#include "area/linux-internal.h"
-#include "internal.h"
+#include "area/linux/pagemap.h"
 
 /* Bits of a pagemap entry (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT ((uint64_t)1 << 63)
@@ -44,7 +43,7 @@ static pthread_once_t pm_once = PTHREAD_ONCE_INIT;
 static int pagemap_entries(int fd, uintptr_t addr, size_t n, uint64_t *e)
 {
 	const size_t len = n * sizeof(*e);
-	const off_t off = (off_t)(addr / aml_linux_page_size() * sizeof(*e));
+	const off_t off = (off_t)(addr / aml__linux_page_size() * sizeof(*e));
 
 	return pread(fd, e, len, off) == (ssize_t)len ? 0 : -1;
 }
@@ -101,7 +100,7 @@ static int table_add_node(int node)
 /* Memory block size, a power of two pages: the shift from PFN to block. */
 static int block_shift(unsigned int *shift)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	unsigned long long bytes = 0;
 	FILE *f = fopen(BLOCK_SIZE_FILE, "re");
 	int ok;
@@ -149,7 +148,7 @@ static int table_build(void)
  */
 static int learn_zero_page(int fd)
 {
-	const size_t psize = aml_linux_page_size();
+	const size_t psize = aml__linux_page_size();
 	volatile char *p = mmap(NULL, 2 * psize, PROT_READ,
 				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t e[2];
@@ -170,15 +169,16 @@ static int learn_zero_page(int fd)
 
 /*
  * The huge zero page, which a read fault maps in a transparent huge page
- * region. Its frame changes only once no process uses it: the 2 MiB kept
- * mapped here hold it for this process and its children. Where the kernel
- * gives none now (THP off), it stays unknown.
+ * region. Its frame changes only once no process uses it: the PMD-sized
+ * region kept mapped here holds it for this process and its children.
+ * Where the kernel gives none now (THP off), it stays unknown.
  */
 static void learn_huge_zero_page(int fd)
 {
-	const size_t psize = aml_linux_page_size(), huge = (size_t)2 << 20;
-	char *p = mmap(NULL, 2 * huge, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	const size_t psize = aml__linux_page_size(),
+		     huge = aml__linux_pmd_size();
+	char *p =
+	    mmap(NULL, 2 * huge, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uintptr_t a;
 	uint64_t e;
 
@@ -188,9 +188,8 @@ static void learn_huge_zero_page(int fd)
 	if (madvise((void *)a, huge, MADV_HUGEPAGE) == 0) {
 		(void)*(volatile char *)a;
 		/* Not an anonymous folio: the huge zero page reads as file. */
-		if (pagemap_entries(fd, a, 1, &e) == 0 &&
-		    (e & PM_PRESENT) && (e & PM_FILE) &&
-		    (e & PM_PFN_MASK) % (huge / psize) == 0) {
+		if (pagemap_entries(fd, a, 1, &e) == 0 && (e & PM_PRESENT) &&
+		    (e & PM_FILE) && (e & PM_PFN_MASK) % (huge / psize) == 0) {
 			pm.huge_zero_pfn = e & PM_PFN_MASK;
 			pm.huge_zero_pages = huge / psize;
 		}
@@ -227,15 +226,15 @@ static void pagemap_init(void)
 	}
 }
 
-int aml_linux_pagemap_usable(void)
+int aml__linux_pagemap_usable(void)
 {
 	pthread_once(&pm_once, pagemap_init);
 	return pm.usable;
 }
 
-int aml_linux_pagemap_open(size_t npages)
+int aml__linux_pagemap_open(size_t npages)
 {
-	if (npages < LINUX_PAGEMAP_MIN || !aml_linux_pagemap_usable())
+	if (npages < LINUX_PAGEMAP_MIN || !aml__linux_pagemap_usable())
 		return -1;
 	/* Per call: a descriptor kept open would read the parent's pages
 	 * in a forked child, or another file once the program closed it. */
@@ -260,8 +259,8 @@ static int entry_node(uint64_t e)
 	return pm.block_node[block];
 }
 
-int aml_linux_pagemap_nodes(int fd, uintptr_t addr, size_t n, uint64_t *buf,
-			    int *status)
+int aml__linux_pagemap_nodes(int fd, uintptr_t addr, size_t n, uint64_t *buf,
+			     int *status)
 {
 	if (pagemap_entries(fd, addr, n, buf) != 0)
 		return 0;
