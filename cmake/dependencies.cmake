@@ -15,7 +15,9 @@ if(NOT NUMA_INCLUDE_DIR OR NOT NUMA_LIBRARY)
 endif()
 set(AML_HAVE_BACKEND_LIBNUMA 1)
 
-# oneTBB's scalable allocator (the heap allocator's engine), required.
+# oneTBB's scalable allocator: the heap allocator loads libtbbmalloc.so.2
+# at run time; required, so that a build without it is not silently
+# without heaps (and the heap benchmark links it).
 find_library(TBBMALLOC_LIBRARY NAMES tbbmalloc libtbbmalloc.so.2)
 if(NOT TBBMALLOC_LIBRARY)
 	message(FATAL_ERROR "tbbmalloc not found: AML's heap allocator needs it. "

@@ -1,6 +1,7 @@
 /* Generic allocator API: argument checks, then the implementation's ops. */
 #include <stdalign.h>
 
+#include "allocator/allocator.h"
 #include "aml.h"
 #include "internal.h"
 
@@ -18,7 +19,7 @@ static int aml_is_pow2(size_t x)
 void *aml_alloc(struct aml_allocator *allocator, size_t size)
 {
 	if (!aml_allocator_ok(allocator) || size == 0)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	return allocator->ops->alloc(allocator->data, size);
 }
 
@@ -27,12 +28,12 @@ void *aml_aligned_alloc(struct aml_allocator *allocator, size_t size,
 {
 	if (!aml_allocator_ok(allocator) || size == 0 ||
 	    !aml_is_pow2(alignment))
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (allocator->ops->aligned_alloc != NULL)
 		return allocator->ops->aligned_alloc(allocator->data, size,
 						     alignment);
 	if (alignment > alignof(max_align_t))
-		return aml_fail_null(AML_ENOTSUP);
+		return aml__fail_null(AML_ENOTSUP);
 	return allocator->ops->alloc(allocator->data, size);
 }
 
@@ -41,9 +42,9 @@ void *aml_calloc(struct aml_allocator *allocator, size_t nmemb, size_t size)
 	void *ptr;
 
 	if (!aml_allocator_ok(allocator) || nmemb == 0 || size == 0)
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (nmemb > SIZE_MAX / size)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	ptr = allocator->ops->alloc(allocator->data, nmemb * size);
 	if (ptr != NULL)
 		memset(ptr, 0, nmemb * size);
@@ -58,7 +59,7 @@ static void *aml_realloc_by_copy(struct aml_allocator *allocator, void *ptr,
 	void *moved;
 
 	if (allocator->ops->usable_size == NULL)
-		return aml_fail_null(AML_ENOTSUP);
+		return aml__fail_null(AML_ENOTSUP);
 	old = allocator->ops->usable_size(allocator->data, ptr);
 	if (old == 0)
 		return NULL;
@@ -73,13 +74,13 @@ static void *aml_realloc_by_copy(struct aml_allocator *allocator, void *ptr,
 void *aml_realloc(struct aml_allocator *allocator, void *ptr, size_t size)
 {
 	if (!aml_allocator_ok(allocator))
-		return aml_fail_null(AML_EINVAL);
+		return aml__fail_null(AML_EINVAL);
 	if (ptr == NULL)
 		return aml_alloc(allocator, size);
 	if (size == 0) {
 		int err = allocator->ops->free(allocator->data, ptr);
 
-		return aml_fail_null(err < 0 ? -err : 0);
+		return aml__fail_null(err < 0 ? -err : 0);
 	}
 	if (allocator->ops->realloc != NULL)
 		return allocator->ops->realloc(allocator->data, ptr, size);
@@ -107,4 +108,44 @@ size_t aml_usable_size(struct aml_allocator *allocator, const void *ptr)
 		return 0;
 	}
 	return allocator->ops->usable_size(allocator->data, ptr);
+}
+
+int aml__allocator_new(struct aml_allocator **out, struct aml_area *area,
+		       struct aml_area_mmap_options *opts,
+		       struct aml_allocator_ops *ops, size_t size)
+{
+	struct aml__allocator_base *base;
+
+	if (out == NULL)
+		return -AML_EINVAL;
+	*out = NULL;
+	if (area == NULL || area->ops == NULL || area->ops->mmap == NULL)
+		return -AML_EINVAL;
+	base = calloc(1, size);
+	if (base == NULL)
+		return -AML_ENOMEM;
+	base->allocator.data = (struct aml_allocator_data *)base;
+	base->allocator.ops = ops;
+	base->area = area;
+	base->opts = opts;
+	pthread_mutex_init(&base->lock, NULL);
+	*out = &base->allocator;
+	return AML_SUCCESS;
+}
+
+int aml__allocator_destroying(struct aml_allocator **allocator,
+			      const struct aml_allocator_ops *ops)
+{
+	if (allocator == NULL || *allocator == NULL)
+		return 0;
+	return (*allocator)->ops == ops ? 1 : -AML_EINVAL;
+}
+
+void aml__allocator_delete(struct aml_allocator **allocator)
+{
+	struct aml__allocator_base *base = (void *)(*allocator)->data;
+
+	pthread_mutex_destroy(&base->lock);
+	free(base);
+	*allocator = NULL;
 }

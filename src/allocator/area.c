@@ -4,49 +4,44 @@
  * the object (it may be device memory).
  */
 #include "aml/higher/allocator/area.h"
+#include "allocator/allocator.h"
 #include "allocator/lookup.h"
 #include "aml.h"
 #include "internal.h"
 
 struct aml_allocator_data {
-	struct aml_allocator allocator;
-	struct aml_area *area;
-	struct aml_area_mmap_options *opts;
-	pthread_mutex_t lock;
-	struct aml__lookup_range *live; /* every mapping, for destroy */
+	struct aml__allocator_base base; /* lock: the list */
+	struct aml__lookup_range *live;	 /* every mapping, for destroy */
 };
 
+/* No cache: a mapping per object costs far more than the libc call. */
 static size_t aml_page_size(void)
 {
-	static size_t page;
-
-	if (page == 0)
-		page = (size_t)sysconf(_SC_PAGESIZE);
-	return page;
+	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
 static void aml_area_alloc_link(struct aml_allocator_data *d,
 				struct aml__lookup_range *r)
 {
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	r->next = d->live;
 	if (d->live != NULL)
 		d->live->prev = r;
 	d->live = r;
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 }
 
 static void aml_area_alloc_unlink(struct aml_allocator_data *d,
 				  struct aml__lookup_range *r)
 {
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->base.lock);
 	if (r->prev != NULL)
 		r->prev->next = r->next;
 	else
 		d->live = r->next;
 	if (r->next != NULL)
 		r->next->prev = r->prev;
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->base.lock);
 }
 
 static void *aml_area_alloc_aligned(struct aml_allocator_data *d, size_t size,
@@ -59,25 +54,25 @@ static void *aml_area_alloc_aligned(struct aml_allocator_data *d, size_t size,
 	int err;
 
 	if (size > SIZE_MAX - extra - page)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	r = aml__lookup_range_new();
 	if (r == NULL)
-		return aml_fail_null(AML_ENOMEM);
+		return aml__fail_null(AML_ENOMEM);
 	r->size = (size + extra + page - 1) & ~(page - 1);
-	base = aml_area_mmap(d->area, r->size, d->opts);
+	base = aml_area_mmap(d->base.area, r->size, d->base.opts);
 	if (base == NULL) {
 		aml__lookup_range_delete(r);
 		return NULL;
 	}
-	r->owner = &d->allocator;
+	r->owner = &d->base.allocator;
 	r->base = base;
 	r->object = (void *)(((uintptr_t)base + extra) &
 			     ~(uintptr_t)(extra ? extra - 1 : 0));
 	err = aml__lookup_insert(base, r->size, r);
 	if (err) {
-		aml_area_munmap(d->area, base, r->size);
+		aml_area_munmap(d->base.area, base, r->size);
 		aml__lookup_range_delete(r);
-		return aml_fail_null(-err);
+		return aml__fail_null(-err);
 	}
 	aml_area_alloc_link(d, r);
 	return r->object;
@@ -94,7 +89,7 @@ aml_area_alloc_find(struct aml_allocator_data *d, const void *ptr)
 {
 	const struct aml__lookup_range *r = aml__lookup_find(ptr);
 
-	if (r == NULL || r->owner != &d->allocator || r->object != ptr)
+	if (r == NULL || r->owner != &d->base.allocator || r->object != ptr)
 		return NULL;
 	return (struct aml__lookup_range *)r;
 }
@@ -107,7 +102,7 @@ static int aml_area_alloc_release(struct aml_allocator_data *d,
 
 	aml__lookup_remove(base, size);
 	aml__lookup_range_delete(r);
-	return aml_area_munmap(d->area, base, size);
+	return aml_area_munmap(d->base.area, base, size);
 }
 
 static int aml_area_free(struct aml_allocator_data *d, void *ptr)
@@ -143,34 +138,18 @@ struct aml_allocator_ops aml_allocator_area_ops = {
 int aml_allocator_area_create(struct aml_allocator **out, struct aml_area *area,
 			      struct aml_area_mmap_options *opts)
 {
-	struct aml_allocator_data *d;
-
-	if (out == NULL)
-		return -AML_EINVAL;
-	*out = NULL;
-	if (area == NULL || area->ops == NULL)
-		return -AML_EINVAL;
-	d = calloc(1, sizeof(*d));
-	if (d == NULL)
-		return -AML_ENOMEM;
-	d->allocator.data = d;
-	d->allocator.ops = &aml_allocator_area_ops;
-	d->area = area;
-	d->opts = opts;
-	pthread_mutex_init(&d->lock, NULL);
-	*out = &d->allocator;
-	return AML_SUCCESS;
+	return aml__allocator_new(out, area, opts, &aml_allocator_area_ops,
+				  sizeof(struct aml_allocator_data));
 }
 
 int aml_allocator_area_destroy(struct aml_allocator **allocator)
 {
 	struct aml_allocator_data *d;
-	int ret = AML_SUCCESS;
+	int ret = aml__allocator_destroying(allocator, &aml_allocator_area_ops);
 
-	if (allocator == NULL || *allocator == NULL)
-		return AML_SUCCESS;
-	if ((*allocator)->ops != &aml_allocator_area_ops)
-		return -AML_EINVAL;
+	if (ret <= 0)
+		return ret;
+	ret = AML_SUCCESS;
 	d = (*allocator)->data;
 	while (d->live != NULL) {
 		struct aml__lookup_range *r = d->live;
@@ -181,8 +160,6 @@ int aml_allocator_area_destroy(struct aml_allocator **allocator)
 		if (err && ret == AML_SUCCESS)
 			ret = err;
 	}
-	pthread_mutex_destroy(&d->lock);
-	free(d);
-	*allocator = NULL;
+	aml__allocator_delete(allocator);
 	return ret;
 }

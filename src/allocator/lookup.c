@@ -12,16 +12,16 @@
 #include "allocator/lookup.h"
 #include "aml.h"
 
-#define AML_LOOKUP_BITS 9
+#define AML_LOOKUP_BITS AML__LOOKUP_BITS
 #define AML_LOOKUP_FANOUT (1u << AML_LOOKUP_BITS)
-#define AML_LOOKUP_LEVELS 4
-#define AML_LOOKUP_PAGE_SHIFT 12
-#define AML_LOOKUP_ADDR_BITS 48
+#define AML_LOOKUP_LEVELS AML__LOOKUP_LEVELS
+#define AML_LOOKUP_PAGE_SHIFT AML__LOOKUP_PAGE_SHIFT
+#define AML_LOOKUP_ADDR_BITS AML__LOOKUP_ADDR_BITS
 #define AML_LOOKUP_LEAF ((uintptr_t)1)
 
 typedef _Atomic uintptr_t aml_lookup_entry;
 
-static aml_lookup_entry aml_lookup_root[AML_LOOKUP_FANOUT];
+aml_lookup_entry aml__lookup_root[AML_LOOKUP_FANOUT];
 static pthread_mutex_t aml_lookup_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct aml__lookup_range *aml_lookup_free_ranges;
 
@@ -31,14 +31,29 @@ static unsigned aml_lookup_shift(int level)
 	       AML_LOOKUP_BITS * (AML_LOOKUP_LEVELS - 1 - level);
 }
 
-/* A zeroed page from the system, never returned. */
+/*
+ * A zeroed page, never returned. Pages come from slabs reserved once
+ * (untouched pages cost nothing), so the tree adds a mapping to the
+ * process rarely. Caller holds the lock.
+ */
 static void *aml_lookup_page(void)
 {
-	void *p =
-	    mmap(NULL, AML_LOOKUP_FANOUT * sizeof(aml_lookup_entry),
-		 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	static char *slab, *slab_end;
+	const size_t page = AML_LOOKUP_FANOUT * sizeof(aml_lookup_entry);
+	const size_t slab_size = (size_t)64 << 20;
+	void *p;
 
-	return p == MAP_FAILED ? NULL : p;
+	if (slab == slab_end) {
+		p = mmap(NULL, slab_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		slab = p;
+		slab_end = slab + slab_size;
+	}
+	p = slab;
+	slab += page;
+	return p;
 }
 
 /*
@@ -108,10 +123,10 @@ int aml__lookup_insert(const void *base, size_t size,
 	if (err)
 		return err;
 	pthread_mutex_lock(&aml_lookup_lock);
-	err = aml_lookup_set(aml_lookup_root, 0, lo, hi,
+	err = aml_lookup_set(aml__lookup_root, 0, lo, hi,
 			     (uintptr_t)range | AML_LOOKUP_LEAF);
 	if (err)
-		aml_lookup_set(aml_lookup_root, 0, lo, hi, 0);
+		aml_lookup_set(aml__lookup_root, 0, lo, hi, 0);
 	pthread_mutex_unlock(&aml_lookup_lock);
 	return err;
 }
@@ -123,32 +138,8 @@ void aml__lookup_remove(const void *base, size_t size)
 	if (aml_lookup_bounds(base, size, &lo, &hi))
 		return;
 	pthread_mutex_lock(&aml_lookup_lock);
-	aml_lookup_set(aml_lookup_root, 0, lo, hi, 0);
+	aml_lookup_set(aml__lookup_root, 0, lo, hi, 0);
 	pthread_mutex_unlock(&aml_lookup_lock);
-}
-
-const struct aml__lookup_range *aml__lookup_find(const void *ptr)
-{
-	uintptr_t addr = (uintptr_t)ptr;
-	const aml_lookup_entry *node = aml_lookup_root;
-
-	if (addr >> AML_LOOKUP_ADDR_BITS)
-		return NULL;
-	for (int level = 0; level < AML_LOOKUP_LEVELS; level++) {
-		unsigned idx =
-		    (addr >> aml_lookup_shift(level)) & (AML_LOOKUP_FANOUT - 1);
-		uintptr_t e =
-		    atomic_load_explicit(&node[idx], memory_order_acquire);
-
-		if (e == 0)
-			return NULL;
-		if (e & AML_LOOKUP_LEAF)
-			return (
-			    const struct aml__lookup_range *)(e &
-							      ~AML_LOOKUP_LEAF);
-		node = (const aml_lookup_entry *)e;
-	}
-	return NULL;
 }
 
 struct aml_allocator *aml_allocator_of(const void *ptr)

@@ -6,7 +6,9 @@
  * carves objects from them with oneTBB's scalable allocator (tbbmalloc)
  * memory pools: per-thread caches, no global lock on the fast path, frees
  * from any thread. Every object lies on pages that the area mapped, so it
- * is placed as the area says. It does not replace the process's malloc.
+ * is placed as the area says. libaml loads the engine (libtbbmalloc.so.2,
+ * Debian package libtbbmalloc2) when the first heap is created; it does
+ * not replace the process's malloc.
  *
  * The heap needs memory the CPU can touch (its bookkeeping lives in the
  * chunks): on CUDA device memory use the buddy allocator.
@@ -39,7 +41,8 @@ AML_EXPORT extern struct aml_allocator_ops aml_allocator_heap_ops;
  * @return ::AML_SUCCESS;
  * - -::AML_EINVAL: NULL `out`, `area` or area ops;
  * - -::AML_ENOTSUP: `area` maps memory the CPU cannot touch (a CUDA area
- *   without the host, unified or mapped flags);
+ *   without the host, unified or mapped flags), or libtbbmalloc.so.2
+ *   cannot be loaded (not installed, or a fully static program);
  * - -::AML_ENOMEM: memory is short, or the process already has too many
  *   heaps (each takes one pthread key; about a thousand at most).
  * Thread safety: safe. The heap may be used by any number of threads at
@@ -50,11 +53,13 @@ AML_EXPORT int aml_allocator_heap_create(struct aml_allocator **out,
 					 struct aml_area_mmap_options *opts);
 
 /**
- * Return the heap's idle memory to its area. When a chunk holds no live
- * object any more, the engine hands it back to the heap, which keeps up to
- * 64 MiB of such chunks for reuse (refilling them costs page faults) and
- * unmaps the rest at once; trim unmaps the kept ones. Free objects cached
- * by threads stay in their chunks.
+ * Return the heap's idle memory to its area now. When a chunk holds no
+ * live object any more, the engine hands it back to the heap, which keeps
+ * it for reuse (refilling a chunk costs a page fault per page): up to
+ * 1 GiB of such chunks, each unmapped once idle for about a second (checked
+ * when the engine hands back another chunk). Trim unmaps every idle chunk
+ * at once, and releases the blocks the calling thread caches. Chunks that
+ * hold live objects, and the engine's cache of large blocks, stay.
  * @return ::AML_SUCCESS; -::AML_EINVAL for a NULL allocator or one that is
  * not a heap.
  * Thread safety: safe, while other threads use the heap.
