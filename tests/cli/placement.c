@@ -293,9 +293,12 @@ static void check_sort_memory(pid_t pid, size_t bytes)
 		printf(" %d:%lu", n, per_node[n]);
 	printf("\n");
 	CHECK(total * 4096 >= bytes / 2);
-	/* Transparent huge pages interleave by 2 MiB: lumpier than pages. */
+	/*
+	 * Transparent huge pages interleave by 2 MiB: a few MiB of them are
+	 * lumpy (one huge page more or less per node is 1/4 of the share).
+	 */
 	for (int n = 0; n < nnodes; n++)
-		CHECK(per_node[n] >= total / (4 * (unsigned long)nnodes));
+		CHECK(per_node[n] >= total / (8 * (unsigned long)nnodes));
 }
 
 /* Read sort's output and check it against the input's count and sum. */
@@ -357,6 +360,10 @@ int main(void)
 	int best;
 
 	nnodes = count_nodes();
+	if (!AML_PRELOAD_PATH[0])
+		SKIP("no preloading in sanitizer builds (the sanitizer's "
+		     "runtime "
+		     "must come first)");
 	if (access(AML_CLI, X_OK) != 0 || access(AML_CLI_SIZES, X_OK) != 0)
 		SKIP("%s or %s missing", AML_CLI, AML_CLI_SIZES);
 	run_sizes("--interleave=all", "interleave", NULL);

@@ -2,7 +2,9 @@
  * Tests of the preload library: each program re-executes itself once with
  * LD_PRELOAD=AML_PRELOAD_PATH (and AML_PRELOAD_MIN_SIZE=64K unless set),
  * so that it runs under the library from ctest and in the test guests
- * alike. AML_TEST_PRELOADED marks the second run.
+ * alike. AML_TEST_PRELOADED marks the second run. An empty
+ * AML_PRELOAD_PATH (ASan builds: the sanitizer's runtime must come first
+ * and owns malloc) runs the program as it is.
  */
 #ifndef AML_TESTS_PRELOADED_H
 #define AML_TESTS_PRELOADED_H
@@ -17,7 +19,7 @@ extern "C" {
 
 static inline void preload_self(char **argv)
 {
-	if (getenv("AML_TEST_PRELOADED") != NULL)
+	if (getenv("AML_TEST_PRELOADED") != NULL || !AML_PRELOAD_PATH[0])
 		return;
 	if (access(AML_PRELOAD_PATH, R_OK) != 0) {
 		fprintf(stderr, "skipped: no %s\n", AML_PRELOAD_PATH);
