@@ -62,31 +62,39 @@ static int check_present(const struct aml_bitmap *present, int lo, int hi,
 	return 0;
 }
 
+/* A node number of list `s` at *p; `missing` says what its absence means. */
+static int read_node(const char **p, const char *s, int *node,
+		     const char *missing, char *err, size_t errlen)
+{
+	int rc = read_index(p, node);
+
+	if (rc == -2)
+		return fail(err, errlen,
+			    "node list '%s': node number too large", s);
+	if (rc != 0 && missing != NULL)
+		return fail(err, errlen, "node list '%s': %s", s, missing);
+	if (rc != 0)
+		return fail(err, errlen,
+			    "node list '%s': '%c' is not a node number", s,
+			    **p ? **p : ' ');
+	return 0;
+}
+
 /* One item, "N" or "N-M", at *p. */
 static int parse_item(const char **p, const char *s,
 		      const struct aml_bitmap *present, struct aml_bitmap *out,
 		      char *err, size_t errlen)
 {
-	int lo, hi, rc;
+	int lo, hi;
 
-	rc = read_index(p, &lo);
-	if (rc == -2)
-		return fail(err, errlen,
-			    "node list '%s': node number too large", s);
-	if (rc != 0)
-		return fail(err, errlen,
-			    "node list '%s': '%c' is not a node number", s,
-			    **p ? **p : ' ');
+	if (read_node(p, s, &lo, NULL, err, errlen) != 0)
+		return -1;
 	hi = lo;
 	if (**p == '-') {
 		(*p)++;
-		rc = read_index(p, &hi);
-		if (rc == -2)
-			return fail(err, errlen,
-				    "node list '%s': node number too large", s);
-		if (rc != 0)
-			return fail(err, errlen,
-				    "node list '%s': range without an end", s);
+		if (read_node(p, s, &hi, "range without an end", err, errlen) !=
+		    0)
+			return -1;
 		if (hi < lo)
 			return fail(err, errlen,
 				    "node list '%s': range %d-%d goes down", s,

@@ -30,19 +30,6 @@
 
 static int nnodes;
 
-static int count_nodes(void)
-{
-	FILE *f = fopen("/sys/devices/system/node/online", "r");
-	int lo = 0, hi = 0;
-
-	if (f == NULL)
-		return 1;
-	if (fscanf(f, "%d-%d", &lo, &hi) < 2)
-		hi = lo;
-	fclose(f);
-	return hi + 1;
-}
-
 /* Start argv with pipes to its stdin (*in) and from its stdout (*out). */
 static pid_t spawn(char *const argv[], int *in, int *out)
 {
@@ -359,7 +346,7 @@ int main(void)
 	const char *topology = getenv("AML_VM_TOPOLOGY");
 	int best;
 
-	nnodes = count_nodes();
+	nnodes = numa_max_node() + 1;
 	if (!AML_PRELOAD_PATH[0])
 		SKIP("no preloading in sanitizer builds (the sanitizer's "
 		     "runtime "
