@@ -207,13 +207,15 @@ static void map_shape(const struct mapping *m, size_t width, size_t page,
 		*samples = SAMPLES;
 }
 
-/* Address of sample `k` of character `c`: spread, off any stride. */
+/* Address of sample `k` of character `c`. */
 static void *sample_addr(const struct mapping *m, size_t page, size_t chars,
 			 size_t samples, size_t c, size_t k)
 {
 	size_t npages = (m->end - m->start) / page;
 	size_t lo = c * npages / chars, hi = (c + 1) * npages / chars;
-	size_t at = lo + k * (hi - lo) / samples + k;
+	/* Pairs of adjacent pages, spread: page interleave shows as mixed. */
+	size_t groups = (samples + 1) / 2;
+	size_t at = lo + (k / 2) * (hi - lo) / groups + k % 2;
 
 	if (at >= hi)
 		at = hi - 1;
