@@ -341,12 +341,14 @@ int aml_allocator_heap_create(struct aml_allocator **out, struct aml_area *area,
 	struct aml_allocator_data *d;
 	int err;
 
-	pthread_once(&aml_tbb_once, aml_tbb_load);
-	if (out != NULL && area != NULL &&
-	    (aml_heap_area_is_device(area) || !aml_tbb_loaded)) {
+	if (out != NULL)
 		*out = NULL;
+	if (out == NULL || area == NULL || area->ops == NULL ||
+	    area->ops->mmap == NULL)
+		return -AML_EINVAL;
+	pthread_once(&aml_tbb_once, aml_tbb_load);
+	if (aml_heap_area_is_device(area) || !aml_tbb_loaded)
 		return -AML_ENOTSUP;
-	}
 	err = aml__allocator_new(out, area, opts, &aml_allocator_heap_ops,
 				 sizeof(*d));
 	if (err != AML_SUCCESS)

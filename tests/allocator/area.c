@@ -6,6 +6,7 @@
 int main(void)
 {
 	struct aml_allocator *a = NULL, *b = NULL;
+	struct test_counting_area count;
 	void *live[8];
 	int maps;
 
@@ -23,8 +24,8 @@ int main(void)
 	CHECK_EQ(aml_allocator_area_destroy(&a), AML_SUCCESS);
 	maps = test_count_maps();
 
-	CHECK_EQ(aml_allocator_area_create(&a, &aml_area_linux, NULL),
-		 AML_SUCCESS);
+	test_counting_init(&count, &aml_area_linux);
+	CHECK_EQ(aml_allocator_area_create(&a, &count.area, NULL), AML_SUCCESS);
 	CHECK_EQ(aml_allocator_area_create(&b, &aml_area_linux, NULL),
 		 AML_SUCCESS);
 	test_bad_input(a);
@@ -50,6 +51,8 @@ int main(void)
 	CHECK(a == NULL);
 	for (int i = 0; i < 8; i++)
 		CHECK(aml_allocator_of(live[i]) == NULL);
-	CHECK_EQ(test_count_maps(), maps);
+	CHECK_EQ(count.mappings, 0);
+	CHECK_EQ(count.bytes, 0);
+	test_maps_back_to(maps);
 	return 0;
 }

@@ -55,7 +55,14 @@ static void check_pages(struct heap *h, char *p, size_t size)
 	for (size_t i = 0; i < n; i++) {
 		CHECK_EQ(by_aml[i], by_kernel[i]);
 		CHECK(by_kernel[i] >= 0);
-		CHECK(aml_bitmap_isset(&h->nodes, (unsigned)by_kernel[i]) == 1);
+		if (aml_bitmap_isset(&h->nodes, (unsigned)by_kernel[i]) != 1) {
+			fprintf(stderr,
+				"heap %d: page %p of object %p (%zu B) on node "
+				"%d\n",
+				(int)(h - heaps), pages[i], (void *)p, size,
+				by_kernel[i]);
+			exit(1);
+		}
 		h->pages[by_kernel[i]]++;
 	}
 	pthread_mutex_unlock(&h->lock);

@@ -107,13 +107,22 @@ add_file() {
 	mkdir -p "$(dirname "$dst")" && cp -L "$1" "$dst" || die "cannot copy $1"
 }
 
+# Libraries libaml opens at run time (dlopen), which ldd does not list:
+# the heap allocator's engine.
+AML_DLOPENED="libtbbmalloc.so.2"
+
 # A program and every shared library it loads, dynamic loader included.
 add_program() {
-	local lib
+	local lib name
 	add_file "$1" "$2"
 	for lib in $(ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'); do
 		add_file "$lib" "$lib"
 		LIBDIRS+=":$(dirname "$lib")"
+	done
+	ldd "$1" 2>/dev/null | grep -q 'libaml\.so' || return 0
+	for name in $AML_DLOPENED; do
+		lib=$(ldconfig -p | awk -v n="$name" '$1 == n {print $NF; exit}')
+		if [ -n "$lib" ]; then add_program "$lib" "$lib"; fi
 	done
 }
 
