@@ -1,11 +1,13 @@
 #!/bin/bash
 # Boot one emulated NUMA topology and run test programs in it.
 #
-#   vm-run.sh TOPOLOGY OUTDIR KERNEL TEST...
+#   vm-run.sh TOPOLOGY OUTDIR KERNEL [+FILE...] TEST...
 #
 # TOPOLOGY is vm2, vm3, vm4, vmhmat or vm3k612 (see README.md); KERNEL a bzImage
 # (vm-kernel.sh fetches one); each TEST a program, run in the guest with
-# AML_VM_TOPOLOGY=TOPOLOGY. For each TEST, OUTDIR receives NAME.out (its
+# AML_VM_TOPOLOGY=TOPOLOGY. Each +FILE (a program or library the tests
+# start, such as the aml command) is copied to the same path in the guest,
+# with the libraries it loads. For each TEST, OUTDIR receives NAME.out (its
 # output) and NAME.status (its exit status); OUTDIR/console.log keeps the
 # whole serial console. By hand, from a build directory:
 #
@@ -131,6 +133,11 @@ build_initramfs() {
 	mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,tests} || die "cannot create $ROOT"
 	cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 	for t in "$@"; do
+		case "$t" in +*)
+			[ -e "${t#+}" ] || die "file ${t#+} not found"
+			add_program "${t#+}" "${t#+}"
+			continue ;;
+		esac
 		[ -x "$t" ] || die "test program $t not found"
 		name=$(basename "$t")
 		add_program "$t" "/tests/$name"
@@ -187,6 +194,7 @@ rm -f "$OUTDIR/initramfs.cpio"
 
 missing=0
 for t in "$@" topology; do
+	case "$t" in +*) continue ;; esac
 	name=$(basename "$t")
 	[ -f "$OUTDIR/$name.status" ] && continue
 	echo "vm-run: $TOPOLOGY: no status for $name" >&2
