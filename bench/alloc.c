@@ -44,12 +44,12 @@ static int raw_free(void *p, size_t size)
 	return munmap(p, size);
 }
 
-static void *aml_alloc(size_t size)
+static void *aml_area_alloc(size_t size)
 {
 	return aml_area_mmap(area, size, NULL);
 }
 
-static int aml_free(void *p, size_t size)
+static int aml_area_release(void *p, size_t size)
 {
 	return aml_area_munmap(area, p, size);
 }
@@ -130,7 +130,7 @@ static int policy_check(const void *arg, void *data, size_t size, long count)
 }
 
 static const struct pair raw = {raw_alloc, raw_free};
-static const struct pair aml = {aml_alloc, aml_free};
+static const struct pair aml = {aml_area_alloc, aml_area_release};
 static const struct pair libnuma = {libnuma_alloc, libnuma_release};
 #ifdef BENCH_HAVE_HWLOC
 static const struct pair hwloc = {hwloc_bench_alloc, hwloc_bench_release};

@@ -1,4 +1,4 @@
-# Dependencies: libnuma (required), hwloc and the CUDA runtime (optional).
+# Dependencies: libnuma and tbbmalloc (required), hwloc and the CUDA runtime (optional).
 # Each sets AML_HAVE_BACKEND_* (0/1) and, for the optional ones, the
 # link items used by src/ (build tree) and by the installed package.
 find_package(PkgConfig QUIET)
@@ -14,6 +14,15 @@ if(NOT NUMA_INCLUDE_DIR OR NOT NUMA_LIBRARY)
 		"On Debian or Ubuntu: apt-get install libnuma-dev")
 endif()
 set(AML_HAVE_BACKEND_LIBNUMA 1)
+
+# oneTBB's scalable allocator: the heap allocator loads libtbbmalloc.so.2
+# at run time; required, so that a build without it is not silently
+# without heaps (and the heap benchmark links it).
+find_library(TBBMALLOC_LIBRARY NAMES tbbmalloc libtbbmalloc.so.2)
+if(NOT TBBMALLOC_LIBRARY)
+	message(FATAL_ERROR "tbbmalloc not found: AML's heap allocator needs it. "
+		"On Debian or Ubuntu: apt-get install libtbb-dev")
+endif()
 
 # hwloc >= 2.3 (memory attributes)
 set(AML_HAVE_BACKEND_HWLOC 0)

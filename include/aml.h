@@ -10,6 +10,9 @@
  * memory and says where that memory lives. Each implementation fills a
  * `struct aml_area_ops` table; a user's area is written the same way and
  * works with every generic function below.
+ *
+ * An *allocator* (`aml/higher/allocator.h`, included here) hands out
+ * objects of any size carved from an area's memory.
  */
 #ifndef AML_H
 #define AML_H
@@ -28,6 +31,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "aml/dma.h"
+#include "aml/higher/allocator.h"
 #include "aml/utils/bitmap.h"
 #include "aml/utils/error.h"
 #include "aml/utils/features.h"

@@ -8,6 +8,13 @@
 int aml__cuda_supported(void);
 int aml__hwloc_supported(void);
 
+/* For the CUDA copy engine (built with CUDA only): record a failed
+ * runtime call (a cudaError_t) and return its negated AML code; check that
+ * the runtime works and that `device` (if >= 0) exists (-AML_ENOTSUP,
+ * -AML_EINVAL). */
+int aml__cuda_fail(const char *call, int cuda_error);
+int aml__cuda_check_device(int device);
+
 /* Release the shared hwloc topology (aml_finalize()). */
 void aml__hwloc_finalize(void);
 

@@ -238,6 +238,18 @@ static int cuda_check_device(int device)
 	return AML_SUCCESS;
 }
 
+/* The CUDA area's error reporting and device checks, for the CUDA copy
+ * engine (see internal.h). */
+int aml__cuda_fail(const char *call, int cuda_error)
+{
+	return cuda_fail(call, (cudaError_t)cuda_error);
+}
+
+int aml__cuda_check_device(int device)
+{
+	return cuda_check_device(device);
+}
+
 /*
  * Make `device` current for one call (nothing for device < 0). `*prev`
  * receives the device to make current again afterwards, or -1.

@@ -1,11 +1,13 @@
 #!/bin/bash
 # Boot one emulated NUMA topology and run test programs in it.
 #
-#   vm-run.sh TOPOLOGY OUTDIR KERNEL TEST...
+#   vm-run.sh TOPOLOGY OUTDIR KERNEL [+FILE...] TEST...
 #
 # TOPOLOGY is vm2, vm3, vm4, vmhmat or vm3k612 (see README.md); KERNEL a bzImage
 # (vm-kernel.sh fetches one); each TEST a program, run in the guest with
-# AML_VM_TOPOLOGY=TOPOLOGY. For each TEST, OUTDIR receives NAME.out (its
+# AML_VM_TOPOLOGY=TOPOLOGY. Each +FILE (a program or library the tests
+# start, such as the aml command) is copied to the same path in the guest,
+# with the libraries it loads. For each TEST, OUTDIR receives NAME.out (its
 # output) and NAME.status (its exit status); OUTDIR/console.log keeps the
 # whole serial console. By hand, from a build directory:
 #
@@ -105,13 +107,22 @@ add_file() {
 	mkdir -p "$(dirname "$dst")" && cp -L "$1" "$dst" || die "cannot copy $1"
 }
 
+# Libraries libaml opens at run time (dlopen), which ldd does not list:
+# the heap allocator's engine.
+AML_DLOPENED="libtbbmalloc.so.2"
+
 # A program and every shared library it loads, dynamic loader included.
 add_program() {
-	local lib
+	local lib name
 	add_file "$1" "$2"
 	for lib in $(ldd "$1" 2>/dev/null | awk '/=> \//{print $3} /^\t\//{print $1}'); do
 		add_file "$lib" "$lib"
 		LIBDIRS+=":$(dirname "$lib")"
+	done
+	ldd "$1" 2>/dev/null | grep -q 'libaml\.so' || return 0
+	for name in $AML_DLOPENED; do
+		lib=$(ldconfig -p | awk -v n="$name" '$1 == n {print $NF; exit}')
+		if [ -n "$lib" ]; then add_program "$lib" "$lib"; fi
 	done
 }
 
@@ -122,6 +133,11 @@ build_initramfs() {
 	mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,tests} || die "cannot create $ROOT"
 	cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 	for t in "$@"; do
+		case "$t" in +*)
+			[ -e "${t#+}" ] || die "file ${t#+} not found"
+			add_program "${t#+}" "${t#+}"
+			continue ;;
+		esac
 		[ -x "$t" ] || die "test program $t not found"
 		name=$(basename "$t")
 		add_program "$t" "/tests/$name"
@@ -178,6 +194,7 @@ rm -f "$OUTDIR/initramfs.cpio"
 
 missing=0
 for t in "$@" topology; do
+	case "$t" in +*) continue ;; esac
 	name=$(basename "$t")
 	[ -f "$OUTDIR/$name.status" ] && continue
 	echo "vm-run: $TOPOLOGY: no status for $name" >&2

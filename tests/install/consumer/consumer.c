@@ -1,6 +1,26 @@
 /* A user's program: the installed headers and library, and nothing else. */
 #include <aml.h>
 #include <aml/area/linux.h>
+#include <aml/higher/allocator/heap.h>
+
+/* Small objects from a heap on the area (the static library brings its
+ * engine along). */
+static int use_heap(struct aml_area *area)
+{
+	struct aml_allocator *heap;
+	char *obj;
+
+	if (aml_allocator_heap_create(&heap, area, NULL) != AML_SUCCESS)
+		return 1;
+	obj = aml_alloc(heap, 100);
+	if (obj == NULL || aml_allocator_of(obj) != heap) {
+		fprintf(stderr, "heap object %p\n", (void *)obj);
+		return 1;
+	}
+	memset(obj, 1, 100);
+	aml_free(heap, obj);
+	return aml_allocator_heap_destroy(&heap);
+}
 
 int main(void)
 {
@@ -38,6 +58,8 @@ int main(void)
 	}
 	aml_area_fprintf(stdout, "consumer: ", area);
 	aml_area_munmap(area, buf, size);
+	if (use_heap(area) != 0)
+		return 1;
 	aml_area_linux_destroy(&area);
 	return 0;
 }

@@ -1,0 +1,63 @@
+/*
+ * The preload library's settings, read from the environment (see
+ * doc/design.md and the README for the variables). Parsing never
+ * allocates: it runs while the library is the process's allocator.
+ */
+#ifndef AML_PRELOAD_CONFIG_H
+#define AML_PRELOAD_CONFIG_H
+
+#include <stddef.h>
+
+#include "aml.h"
+
+enum aml_preload_policy {
+	AML_PRELOAD_DEFAULT,
+	AML_PRELOAD_BIND,
+	AML_PRELOAD_PREFERRED,
+	AML_PRELOAD_INTERLEAVE,
+	AML_PRELOAD_WEIGHTED,
+	/* The hwloc area's best target for `criterion`. */
+	AML_PRELOAD_BEST,
+};
+
+/* Allocations from this size on go to AML when AML_PRELOAD_MIN_SIZE is unset.
+ */
+#define AML_PRELOAD_DEFAULT_MIN_SIZE ((size_t)1 << 20)
+
+struct aml_preload_config {
+	enum aml_preload_policy policy;
+	/* Nodes of bind, preferred (one), interleave and weighted. */
+	struct aml_bitmap nodes;
+	/* Weights of the weighted policy, per node. */
+	unsigned char weights[AML_BITMAP_MAX];
+	/* enum aml_area_hwloc_criterion of AML_PRELOAD_BEST. */
+	int criterion;
+	size_t min_size;
+	/* Every allocation goes to AML (a heap on the area). */
+	int all;
+	/* Pages are placed when mapped, not at first touch. */
+	int populate;
+};
+
+/*
+ * Fill `c` from the variables that `get` returns (getenv, or a fuzzer's),
+ * checking nodes against `present`. Returns 0, or -1 with one line in
+ * `err` naming the variable and the problem.
+ */
+int aml_preload_config_parse(struct aml_preload_config *c,
+			     const char *(*get)(const char *name),
+			     const struct aml_bitmap *present, char *err,
+			     size_t errlen);
+
+/*
+ * Create the area that `c` describes (a Linux area, or an hwloc area for
+ * the best-target policies). Returns AML_SUCCESS or -AML_Exxx.
+ */
+int aml_preload_area_create(const struct aml_preload_config *c,
+			    struct aml_area **area);
+
+/* Destroy an area from aml_preload_area_create(). */
+void aml_preload_area_destroy(const struct aml_preload_config *c,
+			      struct aml_area **area);
+
+#endif /* AML_PRELOAD_CONFIG_H */
