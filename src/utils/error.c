@@ -7,8 +7,7 @@ static const char *const aml_error_strings[AML_ERROR_MAX] = {
 	[AML_FAILURE] = "Generic error",
 	[AML_ENOMEM] = "Not enough memory",
 	[AML_EINVAL] = "Invalid argument",
-	[AML_EDOM] = "Value out of bounds (a node or index outside the "
-		     "allowed set)",
+	[AML_EDOM] = "Value out of bounds (a node or index outside the allowed set)",
 	[AML_ENOTSUP] = "Operation not supported",
 	[AML_EBUSY] = "Resource busy",
 };
