@@ -17,7 +17,10 @@ export TMPDIR=/tmp
 TEST_TIMEOUT=240
 
 begin() { printf '\n@@AML-VM BEGIN %s\n' "$1"; }
-end() { printf '\n@@AML-VM END %s %d\n' "$1" "$2"; }
+end() {
+	printf '\n@@AML-VM END %s %d\n' "$1" "$2"
+	echo "$1 $2" >>/tmp/aml-vm-status
+}
 
 topology() {
 	echo "topology $AML_VM_TOPOLOGY, kernel $(uname -r), nodes $(cat /sys/devices/system/node/online)"
@@ -44,5 +47,11 @@ while read -r t; do
 	timeout $TEST_TIMEOUT "/tests/$t" </dev/null
 	end "$t" $?
 done </tests/list
+
+# Every status again: a line lost on a loaded host's serial console must
+# not lose a test's result.
+while read -r name status; do
+	printf '\n@@AML-VM STATUS %s %d\n' "$name" "$status"
+done </tmp/aml-vm-status
 
 poweroff -f

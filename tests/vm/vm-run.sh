@@ -167,6 +167,17 @@ split_console() {
 			print f[4] > (dir "/" f[3] ".status")
 			close(dir "/" f[3] ".status"); close(out); out = ""; next
 		}
+		# The summary at the end: only for a test whose END line was lost.
+		match($0, /@@AML-VM STATUS [^ ]+ [0-9]+/) {
+			split(substr($0, RSTART, RLENGTH), f, " ")
+			if (out != "") { close(out); out = "" }
+			st = dir "/" f[3] ".status"
+			if ((getline line < st) <= 0) {
+				print f[4] > st
+				print "(status from the guest'"'"'s summary: its END line was lost on the console)" >> (dir "/" f[3] ".out")
+			}
+			close(st); next
+		}
 		# Blank lines wait: the guest ends its output with one.
 		out != "" && $0 == "" { blank++; next }
 		out != "" { for (; blank > 0; blank--) print "" > out; print > out }'
