@@ -80,10 +80,20 @@ static void aml_tbb_load(void)
 
 /*
  * ThreadSanitizer cannot see tbbmalloc's own synchronisation (it is not
- * instrumented): an object freed by one thread and handed out again to
- * another would look like a race. Tell it that every free of a heap
- * happens before its later allocations (a block may come back at another
- * address and size, so the heap is the synchronisation object).
+ * instrumented): memory read by one thread before it frees an object and
+ * written by another thread that got it back from the pool would look like
+ * a race. What really orders them is the pool: a free hands the block to
+ * tbbmalloc, a later allocation (in any thread) takes it from there. Tell
+ * TSan exactly that, with the heap as the synchronisation object: every
+ * free releases it before the block goes to the pool, every allocation
+ * acquires it after the pool returned a block. The heap, not the object's
+ * address, because tbbmalloc hands freed memory back at other addresses
+ * and sizes (a slab reused for another size class, a large block split).
+ * Chunks need nothing more: they pass between tbbmalloc and the idle cache
+ * under the heap's mutex (which TSan sees), and they are mapped and
+ * unmapped with libc's mmap/munmap, which TSan intercepts to reset the
+ * shadow of the range, so an address reused by another heap's mapping
+ * starts clean.
  */
 #if defined(__SANITIZE_THREAD__)
 #define AML_HEAP_TSAN 1
@@ -256,6 +266,7 @@ static void *aml_heap_alloc(struct aml_allocator_data *d, size_t size)
 			? aml_tbb.pool_malloc(d->pool, size)
 			: NULL;
 
+	aml_heap_got(d);
 	return ptr != NULL ? ptr : aml__fail_null(AML_ENOMEM);
 }
 
@@ -283,19 +294,41 @@ static int aml_heap_free(struct aml_allocator_data *d, void *ptr)
 	return aml_tbb.pool_free(d->pool, ptr) ? AML_SUCCESS : -AML_EINVAL;
 }
 
+#ifdef AML_HEAP_TSAN
+/*
+ * A resize that moves the object copies it inside tbbmalloc with memcpy,
+ * which TSan checks, into memory the pool handed out before the heap could
+ * acquire it: under TSan, move the object here, between aml_heap_alloc's
+ * acquire and aml_heap_free's release.
+ */
+static void *aml_heap_move(struct aml_allocator_data *d, void *ptr, size_t size)
+{
+	size_t old = aml_tbb.pool_msize(d->pool, ptr);
+	void *moved = aml_heap_alloc(d, size);
+
+	if (moved == NULL)
+		return NULL;
+	memcpy(moved, ptr, old < size ? old : size);
+	aml_heap_gives(d);
+	aml_tbb.pool_free(d->pool, ptr);
+	return moved;
+}
+#endif
+
 static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 			      size_t size)
 {
-	void *moved;
-
 	if (!aml_heap_owns(d, ptr))
 		return aml__fail_null(AML_EINVAL);
 	if (size >= AML_HEAP_MAX_SIZE)
 		return aml__fail_null(AML_ENOMEM);
-	aml_heap_gives(d);
-	moved = aml_tbb.pool_realloc(d->pool, ptr, size);
-	aml_heap_got(d);
+#ifdef AML_HEAP_TSAN
+	return aml_heap_move(d, ptr, size);
+#else
+	void *moved = aml_tbb.pool_realloc(d->pool, ptr, size);
+
 	return moved != NULL ? moved : aml__fail_null(AML_ENOMEM);
+#endif
 }
 
 static size_t aml_heap_usable_size(struct aml_allocator_data *d,

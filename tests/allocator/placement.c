@@ -37,6 +37,29 @@ struct mailbox {
 };
 static struct mailbox boxes[THREADS];
 
+/*
+ * Say enough to tell the possible causes apart: whether the page lies in
+ * one of the heap's chunks and which policy its mapping has now (the
+ * heap's own: the page was faulted before the policy was set, or moved;
+ * another: the memory did not come from the heap's area).
+ */
+static void misplaced(struct heap *h, char *p, size_t size, void *page,
+		      int node)
+{
+	unsigned long mask[AML_BITMAP_MAX / (8 * sizeof(unsigned long))] = {0};
+	int mode = -1;
+
+	if (get_mempolicy(&mode, mask, AML_BITMAP_MAX, page, MPOL_F_ADDR) != 0)
+		mode = -errno;
+	fprintf(stderr,
+		"heap %d: page %p of object %p (%zu B) on node %d; page in "
+		"the heap's chunks: %s; mapping policy %d, nodes 0x%lx\n",
+		(int)(h - heaps), page, (void *)p, size, node,
+		aml_allocator_of(page) == h->heap ? "yes" : "no", mode,
+		mask[0]);
+	exit(1);
+}
+
 static void check_pages(struct heap *h, char *p, size_t size)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -55,14 +78,8 @@ static void check_pages(struct heap *h, char *p, size_t size)
 	for (size_t i = 0; i < n; i++) {
 		CHECK_EQ(by_aml[i], by_kernel[i]);
 		CHECK(by_kernel[i] >= 0);
-		if (aml_bitmap_isset(&h->nodes, (unsigned)by_kernel[i]) != 1) {
-			fprintf(stderr,
-				"heap %d: page %p of object %p (%zu B) on node "
-				"%d\n",
-				(int)(h - heaps), pages[i], (void *)p, size,
-				by_kernel[i]);
-			exit(1);
-		}
+		if (aml_bitmap_isset(&h->nodes, (unsigned)by_kernel[i]) != 1)
+			misplaced(h, p, size, pages[i], by_kernel[i]);
 		h->pages[by_kernel[i]]++;
 	}
 	pthread_mutex_unlock(&h->lock);

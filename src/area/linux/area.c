@@ -424,7 +424,14 @@ static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
 	if ((data->flags & AML_AREA_LINUX_FLAG_THP) &&
 	    madvise(ptr, size, MADV_HUGEPAGE) != 0)
 		return -aml__linux_errno_to_aml(errno);
-	err = aml__linux_bind(data, (uintptr_t)ptr, ptr, size, 0);
+	/*
+	 * Until mbind(2), the new range has the default policy and may have
+	 * merged with a neighbouring mapping of the process: a fault there
+	 * (a transparent huge page spanning both, khugepaged) can put pages
+	 * of this range on the faulting CPU's node before the policy is set.
+	 * MPOL_MF_MOVE moves such pages; a fresh range has none to walk.
+	 */
+	err = aml__linux_bind(data, (uintptr_t)ptr, ptr, size, MPOL_MF_MOVE);
 	if (err != AML_SUCCESS || !populate || !(prot & PROT_READ))
 		return err;
 	err = aml__linux_populate_run(ptr, size, (prot & PROT_WRITE) != 0,
