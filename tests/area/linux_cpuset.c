@@ -71,6 +71,24 @@ static int own_cgroup(char *out, size_t len)
 	return found;
 }
 
+/* Cgroups the cpuset controller counts (/proc/cgroups); -1 if unknown. */
+static int cpuset_cgroups(void)
+{
+	char line[256];
+	int n = -1, count;
+	FILE *f = fopen("/proc/cgroups", "r");
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "cpuset %*d %d", &count) == 1)
+			n = count;
+	fclose(f);
+	return n;
+}
+
+static int cgroups_before = -1; /* cpuset_cgroups() before ours */
+
 static void leave_cpuset(void)
 {
 	char pid[32];
@@ -78,6 +96,17 @@ static void leave_cpuset(void)
 	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	write_file(previous, "cgroup.procs", pid);
 	rmdir(cgroup);
+	/*
+	 * The kernel releases the cpuset after rmdir returns, and the last
+	 * cpuset's release patches kernel text (a static key). Under QEMU's
+	 * software emulation, a later test faulting on text being patched
+	 * crashed a guest kernel: end only once the release is done
+	 * (at most 5 s).
+	 */
+	for (int i = 0; i < 500 && cgroups_before >= 0 &&
+			cpuset_cgroups() > cgroups_before;
+	     i++)
+		usleep(10000);
 }
 
 /* Move this process into a new cpuset of nodes `mems` ("1-2"). */
@@ -91,6 +120,7 @@ static void enter_cpuset(const char *mems)
 		SKIP("not in a cgroup v2 hierarchy");
 	if (!write_file(previous, "cgroup.subtree_control", "+cpuset"))
 		SKIP("cannot enable the cpuset controller under %s", previous);
+	cgroups_before = cpuset_cgroups();
 	if (snprintf(cgroup, sizeof(cgroup), "%s/aml-cpuset-%d", previous,
 		     (int)getpid()) >= (int)sizeof(cgroup) ||
 	    mkdir(cgroup, 0755) != 0)
