@@ -95,8 +95,11 @@ def misnamed_internals(nm, lib, definer):
                          capture_output=True, text=True).stdout
     exported = {line.split()[-1].split("@")[0] for line in out.splitlines()
                 if line.strip()}
+    # A sanitizer adds globals of its own (ASan's "__odr_asan.NAME"
+    # indicators); names starting with "__" are the compiler's.
     return sorted(s for s in definer
-                  if s not in exported and not s.startswith("aml__"))
+                  if s not in exported and not s.startswith("aml__")
+                  and not s.startswith("__"))
 
 
 def find_circle(edges):
