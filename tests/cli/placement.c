@@ -1,7 +1,8 @@
 /*
  * Unchanged programs under `aml run`, checked from inside and outside:
  * - cli_sizes (16 B to 64 MiB with malloc, its own move_pages checks)
- *   under --interleave=all, --bind=1, and --best=bandwidth where the
+ *   under --interleave=all, --populate (interleave by default), --bind=1,
+ *   --preferred=1, --weights=0:1,1:3, and --best=bandwidth where the
  *   firmware publishes bandwidths (vmhmat), with --min-size=1M; while it
  *   waits, `aml show PID --json` must show its 64 MiB buffer placed that
  *   way and its small buffers' heap without a policy;
@@ -132,6 +133,37 @@ static int starts(const char *line, const char *field, const char *prefix)
 	return f && !strncmp(f + strlen(field), prefix, strlen(prefix));
 }
 
+/*
+ * The 64 MiB buffer at `big` under --weights=0:1,1:3: each run of 2 MiB
+ * blocks is bound to its node, so the buffer spans several mappings.
+ * 16384 pages, 1:3 in runs of 512: node 0 has 4096, give or take the
+ * three runs by which the buffer's start may be off a cycle.
+ */
+static void check_show_weights(const char *json, uintptr_t big)
+{
+	unsigned long on0 = 0, on1 = 0, total = 0, start, end;
+	int mappings = 0;
+
+	for (uintptr_t a = big; a < big + ((size_t)64 << 20); a = end) {
+		const char *m = mapping_of(json, a);
+
+		CHECK(m != NULL);
+		CHECK(sscanf(m, "{\"start\": \"%lx\", \"end\": \"%lx\"",
+			     &start, &end) == 2);
+		CHECK(starts(m, "\"policy\": \"", "bind:0") ||
+		      starts(m, "\"policy\": \"", "bind:1"));
+		on0 += pages_on(m, 0);
+		on1 += pages_on(m, 1);
+		total += pages_total(m);
+		mappings++;
+	}
+	printf("aml show, 64 MiB buffer: %d mappings, %lu pages on node 0, "
+	       "%lu on node 1\n",
+	       mappings, on0, on1);
+	CHECK_EQ(on0 + on1, total);
+	CHECK(on0 >= 4096 - 1536 && on0 <= 4096 + 1536);
+}
+
 /* Outside view of cli_sizes's buffers, per `expect`. */
 static void check_show(pid_t pid, uintptr_t big, uintptr_t small,
 		       const char *expect)
@@ -156,6 +188,8 @@ static void check_show(pid_t pid, uintptr_t big, uintptr_t small,
 	} else if (sscanf(expect, "node:%d", &node) == 1) {
 		CHECK(pages_on(b, node) >= 16384);
 		CHECK_EQ(pages_on(b, node), pages_total(b));
+	} else if (!strcmp(expect, "weights:1:3")) {
+		check_show_weights(json, big);
 	}
 	free(json);
 }
@@ -354,8 +388,12 @@ int main(void)
 	if (access(AML_CLI, X_OK) != 0 || access(AML_CLI_SIZES, X_OK) != 0)
 		SKIP("%s or %s missing", AML_CLI, AML_CLI_SIZES);
 	run_sizes("--interleave=all", "interleave", NULL);
-	if (nnodes >= 2)
+	run_sizes("--populate", "interleave", NULL);
+	if (nnodes >= 2) {
 		run_sizes("--bind=1", "bind:1", NULL);
+		run_sizes("--preferred=1", "node:1", NULL);
+		run_sizes("--weights=0:1,1:3", "weights:1:3", NULL);
+	}
 	best = nnodes >= 2 ? best_bandwidth_node() : -1;
 	if (best >= 0) {
 		char expect[16];

@@ -7,6 +7,8 @@
  *   interleave      buffers >= AML_TEST_MIN interleaved over every node
  *   bind:N          ... bound to node N
  *   node:N          ... all on node N (preferred, --best)
+ *   weights:A:B     ... on nodes 0 and 1 only, in the ratio A:B (runs
+ *                   of 2 MiB blocks, --weights=0:A,1:B)
  * and smaller buffers never given a policy. AML_TEST_CPU=N pins it to CPU
  * N first; AML_TEST_WAIT=1 makes it print "ready ADDR_BIG ADDR_SMALL" and
  * wait for a line on stdin, while `aml show` looks at it from outside.
@@ -78,11 +80,29 @@ static void fail(size_t size, const char *why)
 	failed = 1;
 }
 
+/*
+ * Runs of 2 MiB blocks in the ratio wa:wb on nodes 0 and 1. The buffer
+ * need not start a run, so node 0's share may be off by up to the larger
+ * weight's blocks; at 64 MiB that still tells 1:3 from 1:1 or 3:1.
+ */
+static void check_weights(size_t size, const size_t *count, size_t n, int wa,
+			  int wb)
+{
+	const long block = (2 << 20) / 4096, cycle = block * (wa + wb);
+	const long slack = cycle * (wa > wb ? wa : wb);
+	long diff = (long)count[0] * wb - (long)count[1] * wa;
+
+	if (count[0] + count[1] != n)
+		fail(size, "pages off nodes 0 and 1");
+	else if (size >= (64 << 20) && (diff > slack || -diff > slack))
+		fail(size, "pages not in the weights' ratio");
+}
+
 static void check_large(size_t size, const char *expect, int mode,
 			unsigned long mask, size_t n, int nnodes)
 {
 	size_t count[64] = {0};
-	int node;
+	int node, wa, wb;
 
 	for (size_t i = 0; i < n; i++)
 		if (status[i] >= 0 && status[i] < 64)
@@ -102,6 +122,8 @@ static void check_large(size_t size, const char *expect, int mode,
 	} else if (sscanf(expect, "node:%d", &node) == 1) {
 		if (count[node] != n)
 			fail(size, "pages off the node");
+	} else if (sscanf(expect, "weights:%d:%d", &wa, &wb) == 2) {
+		check_weights(size, count, n, wa, wb);
 	}
 }
 
