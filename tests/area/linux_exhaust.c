@@ -212,10 +212,11 @@ static void test_many_areas(void)
 	maps = read_maps();
 	maps1 = count_lines(maps);
 	free(maps);
-	fprintf(stderr,
-		"%lu areas: anonymous RSS %ld -> %ld kB, malloc'd %zu -> %zu B, "
-		"mappings %ld -> %ld\n",
-		nareas, rss0, rss1, heap0, heap1, maps0, maps1);
+	fprintf(
+	    stderr,
+	    "%lu areas: anonymous RSS %ld -> %ld kB, malloc'd %zu -> %zu B, "
+	    "mappings %ld -> %ld\n",
+	    nareas, rss0, rss1, heap0, heap1, maps0, maps1);
 	/* A sanitizer's allocator keeps freed memory in quarantine and maps
 	 * its own regions as it goes: nothing to measure there. */
 	if (CHECK_UNDER_ASAN || CHECK_UNDER_TSAN)

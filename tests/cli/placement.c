@@ -2,8 +2,10 @@
  * Unchanged programs under `aml run`, checked from inside and outside:
  * - cli_sizes (16 B to 64 MiB with malloc, its own move_pages checks)
  *   under --interleave=all, --populate (interleave by default), --bind=1,
- *   --preferred=1, --weights=0:1,1:3, and --best=bandwidth where the
- *   firmware publishes bandwidths (vmhmat), with --min-size=1M; while it
+ *   --preferred=1, --weights=0:1,1:3, and --best=bandwidth, latency,
+ *   capacity and local from CPU 1 where one node is best (bandwidth and
+ *   latency only where the firmware publishes them: vmhmat), with
+ *   --min-size=1M; while it
  *   waits, `aml show PID --json` must show its 64 MiB buffer placed that
  *   way and its small buffers' heap without a policy;
  * - coreutils sort (vm4 and the host) under --interleave=all
@@ -148,8 +150,8 @@ static void check_show_weights(const char *json, uintptr_t big)
 		const char *m = mapping_of(json, a);
 
 		CHECK(m != NULL);
-		CHECK(sscanf(m, "{\"start\": \"%lx\", \"end\": \"%lx\"",
-			     &start, &end) == 2);
+		CHECK(sscanf(m, "{\"start\": \"%lx\", \"end\": \"%lx\"", &start,
+			     &end) == 2);
 		CHECK(starts(m, "\"policy\": \"", "bind:0") ||
 		      starts(m, "\"policy\": \"", "bind:1"));
 		on0 += pages_on(m, 0);
@@ -229,24 +231,40 @@ static void run_sizes(const char *option, const char *expect, const char *cpu)
 }
 
 /*
- * The node of highest bandwidth from CPU 1, or -1 when none is known. (In
- * vmhmat: node 3, memory-only, 512 MiB; CPU 0's is node 2, too small for
- * the buffers.)
+ * The one best node of `criterion` from CPU 1, or -1 when the firmware
+ * publishes no such value or several nodes tie. (In vmhmat, from CPU 1:
+ * bandwidth node 3, memory-only, 512 MiB; latency node 1; capacity node
+ * 3.)
  */
-static int best_bandwidth_node(void)
+static int best_node(enum aml_area_hwloc_criterion criterion)
 {
 	struct aml_bitmap cpu;
-	uint64_t value;
-	size_t n = 1;
-	int node;
+	uint64_t value[2];
+	size_t n = 2;
+	int node[2];
 
 	aml_bitmap_zero(&cpu);
 	aml_bitmap_set(&cpu, 1);
-	if (aml_area_hwloc_targets(AML_AREA_HWLOC_BANDWIDTH, &cpu, &node,
-				   &value, &n) != AML_SUCCESS ||
-	    n == 0)
+	if (aml_area_hwloc_targets(criterion, &cpu, node, value, &n) !=
+		AML_SUCCESS ||
+	    n == 0 || (n == 2 && value[0] == value[1]))
 		return -1;
-	return node;
+	return node[0];
+}
+
+/* cli_sizes on CPU 1 under --best=NAME, when one node is best. */
+static void run_best(const char *name, enum aml_area_hwloc_criterion criterion)
+{
+	char option[32], expect[16];
+	int best = best_node(criterion);
+
+	if (best < 0) {
+		printf("== --best=%s: no single best node from CPU 1\n", name);
+		return;
+	}
+	snprintf(option, sizeof(option), "--best=%s", name);
+	snprintf(expect, sizeof(expect), "node:%d", best);
+	run_sizes(option, expect, "1");
 }
 
 /* Whether node `node` has no CPU. */
@@ -378,7 +396,6 @@ static void run_sort(void)
 int main(void)
 {
 	const char *topology = getenv("AML_VM_TOPOLOGY");
-	int best;
 
 	nnodes = numa_max_node() + 1;
 	if (!AML_PRELOAD_PATH[0])
@@ -394,14 +411,16 @@ int main(void)
 		run_sizes("--preferred=1", "node:1", NULL);
 		run_sizes("--weights=0:1,1:3", "weights:1:3", NULL);
 	}
-	best = nnodes >= 2 ? best_bandwidth_node() : -1;
-	if (best >= 0) {
-		char expect[16];
-
-		if (topology != NULL && !strcmp(topology, "vmhmat"))
-			CHECK(memory_only(best));
-		snprintf(expect, sizeof(expect), "node:%d", best);
-		run_sizes("--best=bandwidth", expect, "1");
+	if (nnodes >= 2) {
+		if (topology != NULL && !strcmp(topology, "vmhmat")) {
+			CHECK_EQ(best_node(AML_AREA_HWLOC_BANDWIDTH), 3);
+			CHECK(memory_only(3));
+			CHECK_EQ(best_node(AML_AREA_HWLOC_LATENCY), 1);
+		}
+		run_best("bandwidth", AML_AREA_HWLOC_BANDWIDTH);
+		run_best("latency", AML_AREA_HWLOC_LATENCY);
+		run_best("capacity", AML_AREA_HWLOC_CAPACITY);
+		run_best("local", AML_AREA_HWLOC_LOCAL);
 	}
 	if ((topology == NULL || !strcmp(topology, "vm4")) &&
 	    access(SORT, X_OK) == 0)
