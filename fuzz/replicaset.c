@@ -30,8 +30,8 @@ static void find_allowed(void)
 	for (int n = 0; n < MAX_NODE; n++) {
 		aml_bitmap_zero(&one);
 		aml_bitmap_set(&one, (unsigned int)n);
-		allowed[n] = aml_replicaset_create(&rs, 4096, &one) ==
-			     AML_SUCCESS;
+		allowed[n] =
+		    aml_replicaset_create(&rs, 4096, &one) == AML_SUCCESS;
 		aml_replicaset_destroy(&rs);
 	}
 }
@@ -55,8 +55,8 @@ static int in_set(uint64_t mask, int all, int node)
 }
 
 /* Every copy holds the model. */
-static void check_copies(struct aml_replicaset *rs, size_t size,
-			 uint64_t mask, int all)
+static void check_copies(struct aml_replicaset *rs, size_t size, uint64_t mask,
+			 int all)
 {
 	for (int n = 0; n < MAX_NODE; n++) {
 		unsigned char *copy = aml_replicaset_on_node(rs, n);
@@ -68,8 +68,8 @@ static void check_copies(struct aml_replicaset *rs, size_t size,
 	}
 }
 
-static void step(struct aml_replicaset *rs, size_t size, uint64_t mask,
-		 int all, const uint8_t *op)
+static void step(struct aml_replicaset *rs, size_t size, uint64_t mask, int all,
+		 const uint8_t *op)
 {
 	const int node = (int8_t)op[1];
 	const unsigned int v = (unsigned int)op[2] | (unsigned int)op[3] << 8;
