@@ -1,7 +1,8 @@
 /*
  * Unchanged programs under `aml run`, checked from inside and outside:
  * - cli_sizes (16 B to 64 MiB with malloc, its own move_pages checks)
- *   under --interleave=all, --populate (interleave by default), --bind=1,
+ *   under --interleave=all, --populate (interleave by default; every page
+ *   in memory before the program touches it), --bind=1,
  *   --preferred=1, --weights=0:1,1:3, and --best=bandwidth, latency,
  *   capacity and local from CPU 1 where one node is best (bandwidth and
  *   latency only where the firmware publishes them: vmhmat), with
@@ -405,7 +406,9 @@ int main(void)
 	if (access(AML_CLI, X_OK) != 0 || access(AML_CLI_SIZES, X_OK) != 0)
 		SKIP("%s or %s missing", AML_CLI, AML_CLI_SIZES);
 	run_sizes("--interleave=all", "interleave", NULL);
+	setenv("AML_TEST_POPULATED", "1", 1);
 	run_sizes("--populate", "interleave", NULL);
+	unsetenv("AML_TEST_POPULATED");
 	if (nnodes >= 2) {
 		run_sizes("--bind=1", "bind:1", NULL);
 		run_sizes("--preferred=1", "node:1", NULL);

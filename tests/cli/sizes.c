@@ -12,6 +12,8 @@
  * and smaller buffers never given a policy. AML_TEST_CPU=N pins it to CPU
  * N first; AML_TEST_WAIT=1 makes it print "ready ADDR_BIG ADDR_SMALL" and
  * wait for a line on stdin, while `aml show` looks at it from outside.
+ * AML_TEST_POPULATED=1 (for --populate): every page of a buffer >=
+ * AML_TEST_MIN must be in memory before the program first touches it.
  * Exit status: 0 when everything is as expected, 1 otherwise.
  */
 #define _GNU_SOURCE
@@ -151,6 +153,20 @@ static void report(size_t size, char *p, size_t page, const char *expect,
 	check_large(size, expect, mode, mask, n, nnodes);
 }
 
+/* Every page of a buffer not yet touched is in memory. */
+static void check_populated(size_t size, char *p, size_t page)
+{
+	size_t n = query(p, size, page), absent = 0;
+
+	for (size_t i = 0; i < n; i++)
+		absent += status[i] < 0;
+	printf("%9zu bytes before the first touch: %zu of %zu pages in "
+	       "memory\n",
+	       size, n - absent, n);
+	if (n == 0 || absent > 0)
+		fail(size, "not populated");
+}
+
 static void pin(const char *cpu)
 {
 	cpu_set_t set;
@@ -167,6 +183,7 @@ int main(void)
 {
 	const char *expect = getenv("AML_TEST_EXPECT");
 	const char *min_env = getenv("AML_TEST_MIN");
+	const int populated = getenv("AML_TEST_POPULATED") != NULL;
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t min = min_env ? strtoul(min_env, NULL, 0) : (1 << 20);
 	int nnodes = nodes_online();
@@ -177,6 +194,8 @@ int main(void)
 		buf[i] = malloc(sizes[i]);
 		if (buf[i] == NULL)
 			return perror("malloc"), 1;
+		if (populated && sizes[i] >= min)
+			check_populated(sizes[i], buf[i], page);
 		memset(buf[i], (int)i + 1, sizes[i]);
 	}
 	for (size_t i = 0; i < NSIZES; i++)
