@@ -180,15 +180,30 @@ static void area_life(unsigned long i, const struct aml_bitmap *mask)
 	CHECK(area == NULL);
 }
 
+/* What a leak would make grow. */
+struct usage {
+	long rss_kb;   /* anonymous resident memory */
+	size_t heap;   /* malloc's bytes in use */
+	long mappings; /* lines of /proc/self/maps */
+};
+
+static struct usage usage_now(void)
+{
+	struct usage u = {status_kb("RssAnon"), mallinfo2().uordblks, 0};
+	char *maps = read_maps();
+
+	u.mappings = count_lines(maps);
+	free(maps);
+	return u;
+}
+
 static void test_many_areas(void)
 {
 	struct aml_bitmap mask;
 	int nodes[AML_BITMAP_MAX], nn = test_nodes(nodes, AML_BITMAP_MAX);
 	const unsigned long nareas =
 	    getenv("AML_VM_TOPOLOGY") != NULL ? NAREAS_VM : NAREAS;
-	long rss0, maps0, rss1, maps1;
-	size_t heap0, heap1;
-	char *maps;
+	struct usage before, after;
 	unsigned long i;
 
 	/* Where THP is "always", a few kB more of malloc's heap can fault a
@@ -200,30 +215,23 @@ static void test_many_areas(void)
 	/* Warm up: malloc's arenas and the library's caches settle. */
 	for (i = 0; i < 1000; i++)
 		area_life(i, &mask);
-	rss0 = status_kb("RssAnon");
-	heap0 = mallinfo2().uordblks;
-	maps = read_maps();
-	maps0 = count_lines(maps);
-	free(maps);
+	before = usage_now();
 	for (; i < nareas; i++)
 		area_life(i, &mask);
-	rss1 = status_kb("RssAnon");
-	heap1 = mallinfo2().uordblks;
-	maps = read_maps();
-	maps1 = count_lines(maps);
-	free(maps);
+	after = usage_now();
 	fprintf(
 	    stderr,
 	    "%lu areas: anonymous RSS %ld -> %ld kB, malloc'd %zu -> %zu B, "
 	    "mappings %ld -> %ld\n",
-	    nareas, rss0, rss1, heap0, heap1, maps0, maps1);
+	    nareas, before.rss_kb, after.rss_kb, before.heap, after.heap,
+	    before.mappings, after.mappings);
 	/* A sanitizer's allocator keeps freed memory in quarantine and maps
 	 * its own regions as it goes: nothing to measure there. */
 	if (CHECK_UNDER_ASAN || CHECK_UNDER_TSAN)
 		return;
-	CHECK(heap1 <= heap0 + 4096);
-	CHECK(rss1 - rss0 <= 256);
-	CHECK(maps1 <= maps0);
+	CHECK(after.heap <= before.heap + 4096);
+	CHECK(after.rss_kb - before.rss_kb <= 256);
+	CHECK(after.mappings <= before.mappings);
 }
 
 int main(void)
