@@ -7,9 +7,11 @@
 # (vm-kernel.sh fetches one); each TEST a program, run in the guest with
 # AML_VM_TOPOLOGY=TOPOLOGY. Each +FILE (a program or library the tests
 # start, such as the aml command) is copied to the same path in the guest,
-# with the libraries it loads. For each TEST, OUTDIR receives NAME.out (its
-# output) and NAME.status (its exit status); OUTDIR/console.log keeps the
-# whole serial console. By hand, from a build directory:
+# with the libraries it loads; +@LIST does so for each file named in LIST
+# (one path a line: an interpreter and its modules, say). For each TEST,
+# OUTDIR receives NAME.out (its output) and NAME.status (its exit status);
+# OUTDIR/console.log keeps the whole serial console. By hand, from a build
+# directory:
 #
 #   ../tests/vm/vm-run.sh vm3 /tmp/vm3 vm-cache/vmlinuz tests/test_area_placement
 #
@@ -133,6 +135,11 @@ build_initramfs() {
 	mkdir -p "$ROOT"/{bin,dev,proc,sys,tmp,tests} || die "cannot create $ROOT"
 	cp "$BUSYBOX" "$ROOT/bin/busybox" || die "cannot copy $BUSYBOX"
 	for t in "$@"; do
+		case "$t" in +@*)
+			[ -f "${t#+@}" ] || die "file list ${t#+@} not found"
+			while read -r f; do add_program "$f" "$f"; done <"${t#+@}"
+			continue ;;
+		esac
 		case "$t" in +*)
 			[ -e "${t#+}" ] || die "file ${t#+} not found"
 			add_program "${t#+}" "${t#+}"
