@@ -68,6 +68,9 @@ PyObject *amlpy_raise(int err, int sys_errno, const char *what,
  * OSError set. */
 int amlpy_allowed(struct aml_bitmap *allowed);
 
+/* The first set bit of `mask` from bit `from` on; AML_BITMAP_MAX if none. */
+int amlpy_next_node(const struct aml_bitmap *mask, int from);
+
 /* The set bits of `mask` as a new tuple of ints. */
 PyObject *amlpy_node_tuple(const struct aml_bitmap *mask);
 

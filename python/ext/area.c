@@ -313,8 +313,8 @@ static PyGetSetDef amlpy_area_getset[] = {
 PyTypeObject amlpy_area_type = {
     /* clang-format off */
     PyVarObject_HEAD_INIT(NULL, 0)
-    /* clang-format on */
-    .tp_name = "aml._aml.Area",
+	/* clang-format on */
+	.tp_name = "aml._aml.Area",
     .tp_doc = "An AML area: where the memory it maps goes.",
     .tp_basicsize = sizeof(amlpy_area),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,

@@ -9,9 +9,9 @@ static PyObject *amlpy_node_counts(const struct aml_linux_placement *p)
 {
 	PyObject *dict = PyDict_New();
 
-	for (int n = 0; dict != NULL && n < AML_BITMAP_MAX; n++) {
-		if (!aml_bitmap_isset(&p->nodes, (unsigned int)n))
-			continue;
+	for (int n = amlpy_next_node(&p->nodes, 0);
+	     dict != NULL && n < AML_BITMAP_MAX;
+	     n = amlpy_next_node(&p->nodes, n + 1)) {
 		PyObject *key = PyLong_FromLong(n);
 		PyObject *val = PyLong_FromSize_t(p->node_pages[n]);
 

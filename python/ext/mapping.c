@@ -155,8 +155,8 @@ static PyGetSetDef amlpy_mapping_getset[] = {
 PyTypeObject amlpy_mapping_type = {
     /* clang-format off */
     PyVarObject_HEAD_INIT(NULL, 0)
-    /* clang-format on */
-    .tp_name = "aml.Mapping",
+	/* clang-format on */
+	.tp_name = "aml.Mapping",
     .tp_doc = "Memory mapped by an AML area: the base of an aml array.",
     .tp_basicsize = sizeof(amlpy_mapping),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_DISALLOW_INSTANTIATION,

@@ -61,14 +61,28 @@ int amlpy_allowed(struct aml_bitmap *allowed)
 	return aml_bitmap_set(allowed, 0);
 }
 
+int amlpy_next_node(const struct aml_bitmap *mask, int from)
+{
+	/* A word at a time: a mask is 2048 bits, mostly zero. */
+	for (unsigned int n = (unsigned int)from; n < AML_BITMAP_MAX;) {
+		const AML_BITMAP_TYPE word =
+		    mask->mask[n / AML_BITMAP_NBITS] >> (n % AML_BITMAP_NBITS);
+
+		if (word != 0)
+			return (int)n + __builtin_ctzl(word);
+		n = (n / AML_BITMAP_NBITS + 1) * AML_BITMAP_NBITS;
+	}
+	return AML_BITMAP_MAX;
+}
+
 PyObject *amlpy_node_tuple(const struct aml_bitmap *mask)
 {
 	PyObject *tuple = PyTuple_New(aml_bitmap_nset(mask));
 	Py_ssize_t i = 0;
 
-	for (int n = 0; tuple != NULL && n < AML_BITMAP_MAX; n++) {
-		if (!aml_bitmap_isset(mask, (unsigned int)n))
-			continue;
+	for (int n = amlpy_next_node(mask, 0);
+	     tuple != NULL && n < AML_BITMAP_MAX;
+	     n = amlpy_next_node(mask, n + 1)) {
 		PyObject *node = PyLong_FromLong(n);
 
 		if (node == NULL) {
