@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
 	libhwloc-dev hwloc libtbb-dev libmemkind-dev doxygen python3
 	qemu-system-x86 busybox-static cpio
+	python3-dev python3-numpy python3-pytest python3-hypothesis
+	python3-venv python3-setuptools python3-wheel
 	clang libclang-rt-14-dev valgrind)
 
 missing=()

@@ -5,9 +5,12 @@
 #    examples and tutorials (label valgrind), and, when run as root, the
 #    benchmark and inspection tests again as user nobody (label
 #    unprivileged);
-# 2. an AddressSanitizer + UndefinedBehaviorSanitizer build;
+# 2. an AddressSanitizer + UndefinedBehaviorSanitizer build (its Python
+#    tests run with the sanitizers' runtime preloaded into Debian's
+#    interpreter: python/CMakeLists.txt);
 # 3. a ThreadSanitizer build running the tests that start threads
-#    (label threads);
+#    (label threads; not the Python package, whose interpreter TSan
+#    cannot instrument);
 # 4. the libFuzzer targets of fuzz/, AML_FUZZ_SECONDS (default 60) each.
 # A lane runs once the ones before it passed. Ends with the time of each
 # lane and the list of skipped tests, each with the reason it gave.
