@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 import operator
+import pickle
 import sys
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, NamedTuple, Optional, Tuple, Union
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -251,7 +252,10 @@ def empty(shape: ShapeLike, dtype: object = float,
     nbytes = dt.itemsize * math.prod(dims)
     if nbytes > sys.maxsize:
         raise ValueError(f"array is too big: {nbytes} bytes")
-    return np.ndarray(dims, dt, _aml.map(_area(area), nbytes), order=order)
+    memory = _aml.map(_area(area), nbytes)
+    if order == "C":  # numpy's keyword path costs a microsecond
+        return np.ndarray(dims, dt, memory)
+    return np.ndarray(dims, dt, memory, order=order)
 
 
 def zeros(shape: ShapeLike, dtype: object = float,
@@ -272,6 +276,8 @@ def mapping_of(array: object) -> Optional[Mapping]:
             base = base.base
         elif isinstance(base, memoryview):
             base = base.obj
+        elif isinstance(base, pickle.PickleBuffer):  # protocol 5, in band
+            base = base.raw().obj
         else:
             return None
     return None
@@ -409,7 +415,7 @@ def migrate(array: object, area: Area) -> Migration:
     return Migration(moved, failed)
 
 
-def nodes() -> list:
+def nodes() -> List[int]:
     """The NUMA nodes this process may allocate on, ascending (its
     cpuset's memory nodes; [0] without NUMA)."""
     return _aml.nodes()

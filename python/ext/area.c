@@ -190,10 +190,10 @@ static PyObject *amlpy_area_best(PyObject *cls, PyObject *args)
 	f = AMLPY_LOOKUP(fallback, amlpy_fallbacks, "fallback");
 	if (f < 0)
 		return NULL;
-	err = aml_area_hwloc_create_best(&area, amlpy_criteria[c].criterion,
-					 NULL, amlpy_fallbacks[f].fallback);
 	snprintf(what, sizeof(what), "Area.best('%s', fallback='%s')", name,
 		 fallback);
+	err = aml_area_hwloc_create_best(&area, amlpy_criteria[c].criterion,
+					 NULL, amlpy_fallbacks[f].fallback);
 	if (err != AML_SUCCESS)
 		return amlpy_raise(
 		    err, errno, what,

@@ -138,6 +138,7 @@ def test_copies_and_pickles_are_ordinary_arrays():
     gc.collect()
     assert aml._aml.live_mappings() == 1 and loaded[99, 99] == 9999
     assert loaded.__array_interface__["data"][0] == address
+    assert aml.mapping_of(loaded).address == address and aml.check(loaded)
     del loaded
 
 
