@@ -22,7 +22,8 @@
 !
 ! Thread safety: as the C functions underneath (areas, heaps and engines
 ! may be used by any number of threads at once); create and destroy one
-! object from one thread.
+! object from one thread. The ledger has a lock of its own. No function
+! returns a deferred-length string (see "Small conversions" below).
 module aml
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: int8, int16, int32, int64, &
@@ -137,7 +138,7 @@ module aml
     integer(c_int) function c_finalize() bind(C, name='aml_finalize')
       import :: c_int
     end function c_finalize
-    type(c_ptr) function c_strerror(err) bind(C, name='aml_strerror')
+    pure type(c_ptr) function c_strerror(err) bind(C, name='aml_strerror')
       import :: c_int, c_ptr
       integer(c_int), value :: err
     end function c_strerror
@@ -258,7 +259,7 @@ module aml
       import :: c_ptr
       type(c_ptr), value :: ptr
     end subroutine c_free_string
-    integer(c_size_t) function c_strlen(ptr) bind(C, name='strlen')
+    pure integer(c_size_t) function c_strlen(ptr) bind(C, name='strlen')
       import :: c_ptr, c_size_t
       type(c_ptr), value :: ptr
     end function c_strlen
@@ -325,45 +326,69 @@ contains
 
   ! ---------------------------------------------------------------------
   ! Small conversions
+  !
+  ! No function here returns a deferred-length string: gfortran (12 at
+  ! least) keeps the length of such a result in a static variable of the
+  ! caller, shared by every thread. Lengths are given instead by pure
+  ! functions, or the string is an allocatable dummy of a subroutine.
 
   ! A copy of a NUL-terminated C string ("" for NULL).
-  function c_string(ptr) result(s)
+  subroutine c_string(ptr, s)
     type(c_ptr), intent(in) :: ptr
-    character(len=:), allocatable :: s
+    character(len=:), allocatable, intent(out) :: s
+
+    allocate(character(len=c_length(ptr)) :: s)
+    call c_copy(ptr, s)
+  end subroutine c_string
+
+  pure integer function c_length(ptr)
+    type(c_ptr), intent(in) :: ptr
+
+    c_length = 0
+    if (c_associated(ptr)) c_length = int(c_strlen(ptr))
+  end function c_length
+
+  ! The first len(s) characters at `ptr` into `s`.
+  subroutine c_copy(ptr, s)
+    type(c_ptr), intent(in) :: ptr
+    character(len=*), intent(out) :: s
     character(kind=c_char), pointer :: chars(:)
     integer :: i
 
-    if (.not. c_associated(ptr)) then
-      s = ''
-      return
-    end if
-    call c_f_pointer(ptr, chars, [c_strlen(ptr)])
-    allocate(character(len=size(chars)) :: s)
-    do i = 1, size(chars)
+    if (len(s) == 0) return
+    call c_f_pointer(ptr, chars, [len(s)])
+    do i = 1, len(s)
       s(i:i) = chars(i)
     end do
-  end function c_string
+  end subroutine c_copy
 
-  function decimal(i) result(s)
+  pure integer function decimal_length(i)
     integer(int64), intent(in) :: i
-    character(len=:), allocatable :: s
     character(len=24) :: buf
 
     write(buf, '(i0)') i
-    s = trim(buf)
+    decimal_length = len_trim(buf)
+  end function decimal_length
+
+  function decimal(i) result(s)
+    integer(int64), intent(in) :: i
+    character(len=decimal_length(i)) :: s
+
+    write(s, '(i0)') i
   end function decimal
 
   function int_decimal(i) result(s)
     integer, intent(in) :: i
-    character(len=:), allocatable :: s
+    character(len=decimal_length(int(i, int64))) :: s
 
-    s = decimal(int(i, int64))
+    write(s, '(i0)') i
   end function int_decimal
 
   ! A list as Linux writes node lists: "0-3,8" ("" when empty).
-  function list_string(list) result(s)
+  pure subroutine format_list(list, s)
     integer, intent(in) :: list(:)
-    character(len=:), allocatable :: s
+    character(len=:), allocatable, intent(out) :: s
+    character(len=24) :: a, b
     integer :: i, first
 
     s = ''
@@ -375,18 +400,43 @@ contains
         i = i + 1
       end do
       if (len(s) > 0) s = s // ','
-      s = s // int_decimal(list(first))
-      if (i > first) s = s // '-' // int_decimal(list(i))
+      write(a, '(i0)') list(first)
+      write(b, '(i0)') list(i)
+      s = s // trim(a)
+      if (i > first) s = s // '-' // trim(b)
       i = i + 1
     end do
+  end subroutine format_list
+
+  pure integer function list_length(list)
+    integer, intent(in) :: list(:)
+    character(len=:), allocatable :: s
+
+    call format_list(list, s)
+    list_length = len(s)
+  end function list_length
+
+  function list_string(list) result(s)
+    integer, intent(in) :: list(:)
+    character(len=list_length(list)) :: s
+    character(len=:), allocatable :: t
+
+    call format_list(list, t)
+    s = t
   end function list_string
+
+  pure integer function strerror_length(err)
+    integer, intent(in) :: err
+
+    strerror_length = c_length(c_strerror(int(err, c_int)))
+  end function strerror_length
 
   ! The message of an AML error code (either sign): "Invalid argument"...
   function aml_strerror(err) result(msg)
     integer, intent(in) :: err
-    character(len=:), allocatable :: msg
+    character(len=strerror_length(err)) :: msg
 
-    msg = c_string(c_strerror(int(err, c_int)))
+    call c_copy(c_strerror(int(err, c_int)), msg)
   end function aml_strerror
 
   ! ---------------------------------------------------------------------
@@ -405,15 +455,15 @@ contains
   end subroutine fail
 
   ! "name: AML's message: why".
-  function message(r) result(msg)
+  subroutine compose(r, msg)
     type(call_state), intent(in) :: r
-    character(len=:), allocatable :: msg
+    character(len=:), allocatable, intent(out) :: msg
 
     msg = r%name // ': ' // aml_strerror(r%err)
     if (allocated(r%why)) then
       if (len(r%why) > 0) msg = msg // ': ' // r%why
     end if
-  end function message
+  end subroutine compose
 
   ! End a call as ALLOCATE does: set `stat` (and `errmsg` on failure), or
   ! stop with the message when `stat` is absent.
@@ -421,11 +471,13 @@ contains
     type(call_state), intent(in) :: r
     integer, intent(out), optional :: stat
     character(len=*), intent(inout), optional :: errmsg
+    character(len=:), allocatable :: msg
 
     if (present(stat)) stat = r%err
     if (r%err == 0) return
-    if (.not. present(stat)) error stop message(r)
-    if (present(errmsg)) errmsg = message(r)
+    call compose(r, msg)
+    if (.not. present(stat)) error stop msg
+    if (present(errmsg)) errmsg = msg
   end subroutine report
 
   ! A call's state, named.
@@ -625,17 +677,24 @@ contains
     call fail(r, err, why)
   end subroutine linux_create
 
+  ! Names for messages, blank-padded.
   function criterion_name(criterion) result(s)
     integer, intent(in) :: criterion
-    character(len=:), allocatable :: s
+    character(len=40) :: s
+    type(c_ptr) :: name
 
-    s = c_string(c_criterion_name(int(criterion, c_int)))
-    if (len(s) == 0) s = int_decimal(criterion) // ' (unknown)'
+    name = c_criterion_name(int(criterion, c_int))
+    if (c_associated(name)) then
+      s = ''
+      call c_copy(name, s(1:min(len(s), c_length(name))))
+    else
+      s = int_decimal(criterion) // ' (unknown)'
+    end if
   end function criterion_name
 
   function fallback_name(fallback) result(s)
     integer, intent(in) :: fallback
-    character(len=:), allocatable :: s
+    character(len=40) :: s
 
     select case (fallback)
     case (AML_AREA_HWLOC_FALLBACK_NONE)
@@ -687,8 +746,8 @@ contains
     if (r%err == 0) then
       err = c_hwloc_create_best(area%ptr, int(criterion, c_int), cpus, &
            int(how, c_int))
-      call fail(r, int(err), 'criterion ' // criterion_name(criterion) // &
-           ', fallback ' // fallback_name(how) // ', from ' // from)
+      call fail(r, int(err), 'criterion ' // trim(criterion_name(criterion)) &
+           // ', fallback ' // trim(fallback_name(how)) // ', from ' // from)
       if (err == 0) area%kind = AREA_HWLOC
     end if
     call c_bitmap_destroy(cpus)
@@ -1019,7 +1078,7 @@ contains
       nodes = c_null_ptr
       call fail(r, int(c_inspect(ptr, int(bytes, c_size_t), &
            placement%node_pages, top + 1, sizes, policy, uniform, nodes)), '')
-      placement%policy_nodes = c_string(nodes)
+      call c_string(nodes, placement%policy_nodes)
       call c_free_string(nodes)
       if (r%err == 0) call fill_placement(placement, sizes, policy, uniform)
     end if
@@ -1036,21 +1095,21 @@ contains
     p%unplaced = sizes(3)
     p%errors = sizes(4)
     p%policy = int(policy)
-    p%policy_name = c_string(c_policy_name(policy))
+    call c_string(c_policy_name(policy), p%policy_name)
     p%policy_uniform = uniform /= 0
   end subroutine fill_placement
 
-  ! The placement of `x` (any contiguous array) drawn one character a
-  ! page: the node ('0'-'9', 'a'-'z', 'A'-'Z'; '#' above 61), '.' for a
-  ! page not placed yet, '!' for one the kernel could not report; "" for
-  ! a zero-size array. For example "0101010101" (interleaved over nodes 0
-  ! and 1).
+  ! The placement of `x` (any contiguous array) drawn into `map`, one
+  ! character a page: the node ('0'-'9', 'a'-'z', 'A'-'Z'; '#' above 61),
+  ! '.' for a page not placed yet, '!' for one the kernel could not
+  ! report; "" for a zero-size array (and after a failure). For example
+  ! "0101010101" (interleaved over nodes 0 and 1).
   ! Errors: AML_EINVAL (`x` not contiguous); AML_ENOMEM; AML_FAILURE.
-  function aml_linux_page_map(x, stat, errmsg) result(map)
+  subroutine aml_linux_page_map(x, map, stat, errmsg)
     class(*), dimension(..), target, intent(in) :: x
+    character(len=:), allocatable, intent(out) :: map
     integer, intent(out), optional :: stat
     character(len=*), intent(inout), optional :: errmsg
-    character(len=:), allocatable :: map
     type(call_state) :: r
     type(c_ptr) :: ptr
     integer(int64) :: bytes
@@ -1058,18 +1117,18 @@ contains
     integer(c_int) :: drawn
 
     r = named('aml_linux_page_map')
-    map = ''
     call range_of(r, 'x', x, ptr, bytes)
-    if (r%err == 0 .and. bytes > 0) then
-      n = c_npages(ptr, int(bytes, c_size_t))
-      deallocate(map)
-      allocate(character(len=max(n + 1, 5_c_size_t)) :: map)
+    n = 0
+    if (r%err == 0 .and. bytes > 0) n = c_npages(ptr, int(bytes, c_size_t))
+    allocate(character(len=max(n + 1, 5_c_size_t)) :: map)
+    drawn = 0
+    if (n > 0) then
       drawn = c_page_map(ptr, int(bytes, c_size_t), map, int(len(map), c_size_t))
       call fail(r, min(int(drawn), 0), '')
-      map = map(1:max(drawn, 0))
     end if
+    map = map(1:max(drawn, 0))
     call report(r, stat, errmsg)
-  end function aml_linux_page_map
+  end subroutine aml_linux_page_map
 
   ! ---------------------------------------------------------------------
   ! Heaps

@@ -68,7 +68,7 @@ contains
     logical :: placed
 
     call aml_linux_inspect(x, p)
-    map = aml_linux_page_map(x)
+    call aml_linux_page_map(x, map)
     write(*, '(a)') what // ': policy ' // p%policy_name // ' over nodes ' &
          // p%policy_nodes // ', ' // decimal(p%npages) // ' pages'
     do k = 0, ubound(p%node_pages, 1)

@@ -7,7 +7,7 @@ module aml_test
   implicit none
   private
   public :: check, check_failed, check_aligned, skip, page_nodes, no_thp, best_bandwidth, &
-       c_constants, round_robin, all_on, counts_of, topology
+       c_constants, in_threads, round_robin, all_on, counts_of, topology
 
   interface
     integer(c_size_t) function c_npages(ptr, size) &
@@ -39,9 +39,30 @@ module aml_test
       integer(c_int) :: values(*)
       integer(c_int), value :: max
     end function c_constants_of
+    integer(c_int) function c_threads(n, run) bind(C, name='fortran_test_threads')
+      import :: c_int, c_funptr
+      integer(c_int), value :: n
+      type(c_funptr), value :: run
+    end function c_threads
+  end interface
+
+  abstract interface
+    subroutine worker(id) bind(C)
+      import :: c_int
+      integer(c_int), intent(in) :: id
+    end subroutine worker
   end interface
 
 contains
+
+  ! Run `run` in `n` POSIX threads at once, given 1 to n; return when all
+  ! have returned.
+  subroutine in_threads(n, run)
+    integer, intent(in) :: n
+    procedure(worker) :: run
+
+    call check(c_threads(int(n, c_int), c_funloc(run)) == 0, 'threads started')
+  end subroutine in_threads
 
   ! Stop with status 1 unless `ok`.
   subroutine check(ok, what)

@@ -101,7 +101,7 @@ contains
     call check_failed(stat, msg, AML_EINVAL, 'not created', 'check: no area')
     call aml_linux_inspect(x(2, :), p, stat=stat, errmsg=msg)
     call check_failed(stat, msg, AML_EINVAL, 'not contiguous', 'inspect')
-    map = aml_linux_page_map(x(1:2, :), stat=stat, errmsg=msg)
+    call aml_linux_page_map(x(1:2, :), map, stat=stat, errmsg=msg)
     call check_failed(stat, msg, AML_EINVAL, 'not contiguous', 'page map')
     call check(len(map) == 0, 'no map on failure')
     call aml_area_linux_migrate(none, x, stat=stat, errmsg=msg)

@@ -95,3 +95,38 @@ int fortran_test_constants(int *values, int max)
 		values[i] = constants[i];
 	return n;
 }
+
+struct worker {
+	pthread_t thread;
+	void (*run)(int *);
+	int id;
+};
+
+static void *run_worker(void *arg)
+{
+	struct worker *w = arg;
+
+	w->run(&w->id);
+	return NULL;
+}
+
+/* Run `run(&i)` in `n` threads at once (i = 1 to n) and wait for them:
+ * 0, or -1 if a thread could not be started. */
+int fortran_test_threads(int n, void (*run)(int *))
+{
+	struct worker *w = calloc((size_t)n, sizeof(*w));
+	int started = 0;
+
+	if (w == NULL)
+		return -1;
+	for (; started < n; started++) {
+		w[started] = (struct worker){.run = run, .id = started + 1};
+		if (pthread_create(&w[started].thread, NULL, run_worker,
+				   &w[started]) != 0)
+			break;
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(w[i].thread, NULL);
+	free(w);
+	return started == n ? 0 : -1;
+}

@@ -41,6 +41,7 @@ program placement
   call aml_area_destroy(spread)
   call best_memory()
   call aml_finalize()
+  deallocate(nodes)
 
 contains
 
@@ -59,7 +60,7 @@ contains
     call check(p%unplaced == 0 .and. p%errors == 0, 'inspect: all placed')
     call check(all(p%node_pages == counts_of(status, top)), 'inspect: counts')
     call check(p%policy_name == policy, 'inspect: policy ' // p%policy_name)
-    map = aml_linux_page_map(x)
+    call aml_linux_page_map(x, map)
     call check(len(map) == size(status), 'page map: length')
     do i = 1, size(status)
       call check(iachar(map(i:i)) - iachar('0') == status(i), 'page map: page')
