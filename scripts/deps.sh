@@ -8,7 +8,8 @@ packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
 	qemu-system-x86 busybox-static cpio
 	python3-dev python3-numpy python3-pytest python3-hypothesis
 	python3-venv python3-setuptools python3-wheel
-	clang libclang-rt-14-dev valgrind)
+	clang libclang-rt-14-dev valgrind
+	gfortran)
 
 missing=()
 for p in "${packages[@]}"; do

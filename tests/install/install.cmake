@@ -1,6 +1,6 @@
 # Run by test_install (see CMakeLists.txt) with -D BINARY_DIR, WORK_DIR,
 # CONSUMER_DIR, LIBDIR, C_COMPILER, PKG_CONFIG, GENERATOR, EXTRA_FLAGS,
-# VERSION, README.
+# VERSION, README, Fortran_COMPILER (empty without the Fortran module).
 cmake_minimum_required(VERSION 3.18)
 
 # Run a command; stop the test with its output if it fails.
@@ -102,5 +102,8 @@ if(READELF)
 	if(NOT run_output MATCHES "libaml\\.so")
 		message(FATAL_ERROR "consumer_shared does not link libaml.so")
 	endif()
+endif()
+if(Fortran_COMPILER)
+	include(${CMAKE_CURRENT_LIST_DIR}/install-fortran.cmake)
 endif()
 file(REMOVE_RECURSE ${WORK_DIR})
