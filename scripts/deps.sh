@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
 	libhwloc-dev hwloc libtbb-dev libmemkind-dev doxygen python3
 	qemu-system-x86 busybox-static cpio
-	clang libclang-rt-14-dev valgrind)
+	clang libclang-rt-14-dev valgrind libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do
