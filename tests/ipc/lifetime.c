@@ -301,7 +301,7 @@ static void round_of_kills(unsigned int *seed, int busy)
 int main(void)
 {
 	unsigned int seed = (unsigned int)time(NULL);
-	long long before, after = 0;
+	long long before, after = 0, slack;
 	int fds, shm;
 
 	page = (size_t)sysconf(_SC_PAGESIZE);
@@ -320,10 +320,15 @@ int main(void)
 	for (int r = 0; r < ROUNDS; r++)
 		round_of_kills(&seed, r % 4 == 0);
 	/* The kernel frees a dead process's objects before it is reaped;
-	 * its counters may lag a little. */
+	 * its counters may lag a little. In the guests nothing else runs: a
+	 * single object left shows. A host may run other tests meanwhile,
+	 * whose shared memory comes and goes: there, less than a round's
+	 * objects (a leak in every round would leave 100 times more). */
+	slack = getenv("AML_VM_TOPOLOGY") ? (long long)size / 2
+					  : (long long)size * LIVE * 2;
 	for (int i = 0; i < 30; i++) {
 		after = shmem_bytes(-1);
-		if (after < before + (long long)size / 2)
+		if (after < before + slack)
 			break;
 		sleep_us(100000);
 	}
@@ -332,7 +337,7 @@ int main(void)
 	       ROUNDS, atomic_load(opened), before / 1024, after / 1024, shm,
 	       dir_entries("/dev/shm"), fds, open_fds());
 	CHECK(atomic_load(opened) >= ROUNDS / 4);
-	CHECK(after < before + (long long)size / 2);
+	CHECK(after < before + slack);
 	CHECK_EQ(dir_entries("/dev/shm"), shm);
 	CHECK_EQ(open_fds(), fds);
 	return 0;

@@ -101,10 +101,13 @@ static long long node_shmem(long long *per)
 	return all;
 }
 
-/* Each node holds one more copy than before, give or take a page table's
- * worth; the machine one per node. */
+/* Each node holds one more copy than before, give or take a page; the
+ * machine one per node. Exactly so in the guests, where nothing else
+ * runs; on a host that runs other tests meanwhile, whose shared memory
+ * comes and goes, only clearly less than a set per process. */
 static void check_one_per_node(const long long *before, int procs)
 {
+	const int quiet = getenv("AML_VM_TOPOLOGY") != NULL;
 	long long after[64], grown = 0;
 
 	node_shmem(after);
@@ -114,9 +117,11 @@ static void check_one_per_node(const long long *before, int procs)
 		printf("node %d: Shmem %+lld kB for %d processes\n", nodes[k],
 		       d / 1024, procs);
 		grown += d;
-		/* Other processes of the host may move it a little. */
-		CHECK(d > (long long)size * 3 / 4 &&
-		      d < (long long)size * 5 / 4 + (1 << 20));
+		if (quiet)
+			CHECK(d > (long long)size * 7 / 8 &&
+			      d < (long long)size * 9 / 8);
+		else
+			CHECK(d < (long long)size * procs / 2);
 	}
 	printf("shared set: %lld kB in all, against %lld kB for a set per "
 	       "process (ratio %.3f)\n",
