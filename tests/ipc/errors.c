@@ -31,6 +31,12 @@ static void check_open_fails(const struct aml_ipc_handle *h, int err)
 	CHECK_EQ(size, 12345);
 }
 
+/* Bytes 8-11 of a handle: the exporter's pid (src/ipc/handle.c). */
+static int in_pid(size_t byte)
+{
+	return byte >= 8 && byte < 12;
+}
+
 static void arguments(struct aml_area *area)
 {
 	struct aml_ipc_handle h;
@@ -110,9 +116,17 @@ static void forged(struct aml_area *area)
 	memset(p, 7, size);
 	CHECK_EQ(aml_ipc_handle_get(p + 100, 2 * page, &h), AML_SUCCESS);
 	for (size_t bit = 0; bit < 8 * sizeof(h.bytes); bit++) {
+		size_t n = 1;
+
 		bad = h;
 		bad.bytes[bit / 8] ^= (unsigned char)(1U << (bit % 8));
-		check_open_fails(&bad, AML_EINVAL);
+		/* Another user's process started in the same clock tick
+		 * (the pipe's other end) passes for the exporter: opening
+		 * its descriptors is not permitted, which is all it says. */
+		aml_errno = 0;
+		CHECK(aml_ipc_open(&bad, &n) == NULL && n == 1);
+		CHECK(aml_errno == AML_EINVAL ||
+		      (in_pid(bit / 8) && aml_errno == AML_EPERM));
 	}
 	/* Random bytes. */
 	srand(1);

@@ -126,7 +126,9 @@ AML_EXPORT int aml_ipc_handle_get(const void *ptr, size_t size,
  *   exporter has exited or unmapped the range; any field changed (tag
  *   mismatch);
  * - ::AML_EPERM: the exporter is another user's process, or its object
- *   another user's (also for root);
+ *   another user's (also for root); also a handle changed to name another
+ *   user's process that started in the same clock tick as the exporter
+ *   (a process is known by its pid and start time, in clock ticks);
  * - ::AML_ENOMEM: no address space or memory for the mapping;
  * - ::AML_FAILURE: another error, `errno` saying which (EMFILE: no file
  *   descriptor left for the moment of opening).
