@@ -1,4 +1,4 @@
-/* Helpers of the tests of <aml/higher/ipc.h>: processes that talk through
+/* What the tests of <aml/higher/ipc.h> share: processes that talk through
  * pipes, and what the machine says of its memory, read independently of
  * the library. */
 #ifndef AML_TESTS_IPC_TEST_H
