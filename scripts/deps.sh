@@ -9,7 +9,7 @@ packages=(build-essential g++ cmake pkg-config libnuma-dev numactl
 	python3-dev python3-numpy python3-pytest python3-hypothesis
 	python3-venv python3-setuptools python3-wheel
 	clang libclang-rt-14-dev valgrind
-	gfortran)
+	gfortran libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -357,6 +357,10 @@ static const char *short_name(const char *backing)
 
 	if (backing == NULL)
 		return "?";
+	/* The objects of AML's shareable areas and shared replica sets
+	 * (<aml/higher/ipc.h>). */
+	if (!strncmp(backing, "/memfd:aml-shared", 17))
+		return "aml shared";
 	slash = strrchr(backing, '/');
 	return slash != NULL && slash[1] != '\0' ? slash + 1 : backing;
 }

@@ -12,18 +12,10 @@
 #include "aml/area/linux.h"
 #include "aml/dma/linux.h"
 #include "internal.h"
+#include "replicaset/replicaset.h"
 
 /* Workers of the engine that fills the copies, at most. */
 #define REPLICASET_WORKERS 64
-
-struct aml_replicaset {
-	size_t size;
-	int nnodes;		/* entries of the tables below */
-	void **copy;		/* node -> its copy, or NULL */
-	struct aml_area **area; /* node -> the area its copy comes from */
-	int *nearest;		/* node -> nearest node having a copy */
-	struct aml_dma *dma;
-};
 
 /* Distance from a to b; unknown distances sort last. */
 static int replicaset_distance(int a, int b)
@@ -35,7 +27,7 @@ static int replicaset_distance(int a, int b)
 	return d > 0 ? d : INT_MAX;
 }
 
-static void replicaset_nearest(struct aml_replicaset *rs)
+void aml__replicaset_nearest(struct aml_replicaset *rs)
 {
 	for (int n = 0; n < rs->nnodes; n++) {
 		int best = -1, best_d = INT_MAX;
@@ -80,13 +72,13 @@ static unsigned int replicaset_workers(void)
 	return n < 1 ? 1 : n > REPLICASET_WORKERS ? REPLICASET_WORKERS : n;
 }
 
-static int replicaset_alloc(struct aml_replicaset **out, size_t size,
-			    int nnodes)
+int aml__replicaset_alloc(struct aml_replicaset **out, size_t size, int nnodes)
 {
 	struct aml_replicaset *rs = calloc(1, sizeof(*rs));
 
 	if (rs == NULL)
 		return -AML_ENOMEM;
+	rs->shared.fd = -1;
 	rs->size = size;
 	rs->nnodes = nnodes;
 	rs->copy = calloc((size_t)nnodes, sizeof(*rs->copy));
@@ -118,7 +110,7 @@ int aml_replicaset_create(struct aml_replicaset **rs, size_t size,
 	last = aml_bitmap_last(&set);
 	if (last < 0)
 		return -AML_EINVAL;
-	err = replicaset_alloc(rs, size, last + 1);
+	err = aml__replicaset_alloc(rs, size, last + 1);
 	for (int n = 0; err == AML_SUCCESS && n <= last; n++)
 		if (aml_bitmap_isset(&set, (unsigned int)n) == 1)
 			err = replicaset_map(*rs, n);
@@ -126,7 +118,7 @@ int aml_replicaset_create(struct aml_replicaset **rs, size_t size,
 		aml_replicaset_destroy(rs);
 		return err;
 	}
-	replicaset_nearest(*rs);
+	aml__replicaset_nearest(*rs);
 	return AML_SUCCESS;
 }
 
@@ -200,9 +192,16 @@ void aml_replicaset_destroy(struct aml_replicaset **rs)
 		return;
 	r = *rs;
 	aml_dma_linux_destroy(&r->dma);
-	for (int n = 0; r->copy != NULL && n < r->nnodes; n++)
+	/* An opened set's copies lie in one view; the object lives on while
+	 * other processes map it. */
+	if (r->view != NULL)
+		munmap(r->view, r->view_len);
+	for (int n = 0; r->copy != NULL && r->view == NULL && n < r->nnodes;
+	     n++)
 		if (r->copy[n] != NULL)
 			aml_area_munmap(r->area[n], r->copy[n], r->size);
+	if (r->shared.fd >= 0)
+		close(r->shared.fd);
 	for (int n = 0; r->area != NULL && n < r->nnodes; n++)
 		aml_area_linux_destroy(&r->area[n]);
 	free(r->copy);

@@ -10,6 +10,7 @@ static const char *const aml_error_strings[AML_ERROR_MAX] = {
 	[AML_EDOM] = "Value out of bounds (a node or index outside the allowed set)",
 	[AML_ENOTSUP] = "Operation not supported",
 	[AML_EBUSY] = "Resource busy",
+	[AML_EPERM] = "Operation not permitted",
 };
 
 const char *aml_strerror(const int err)

@@ -92,6 +92,29 @@ enum aml_area_linux_policy {
  * the pool has too few free pages (see /proc/sys/vm/nr_hugepages).
  */
 #define AML_AREA_LINUX_FLAG_HUGETLB (1UL << 2)
+/**
+ * Area flag: shareable memory. Each mapping is a new shared memory object
+ * of its own (a memfd, sealed so that its size never changes, in no file
+ * system), mapped MAP_SHARED, whose pages another process may map through
+ * a handle of `<aml/higher/ipc.h>` (aml_ipc_handle_get(), aml_ipc_open()).
+ * The area's policy is set on the object itself (mbind(2) of a shared
+ * mapping sets the kernel's shared policy of the object), so that pages
+ * first touched by any process that maps it are placed as the area says.
+ * Weights of the area's own apply too (by ranges of the object).
+ *
+ * Options, when given, must say MAP_SHARED (or MAP_SHARED_VALIDATE) with
+ * MAP_ANONYMOUS: the object is the area's, not a file of the caller's.
+ * Each mapping holds one file descriptor (close-on-exec) until it is
+ * unmapped whole through the area (aml_area_munmap()); a part unmapped
+ * through it can no longer be exported (its pages stay with the object,
+ * for the processes that opened them, until the whole mapping is
+ * unmapped), and a mapping unmapped with
+ * munmap(2) directly keeps its descriptor until the process exits (its
+ * range is then refused by aml_ipc_handle_get()). Not with
+ * ::AML_AREA_LINUX_FLAG_THP nor ::AML_AREA_LINUX_FLAG_HUGETLB.
+ * After fork(2), parent and child share the mapping (MAP_SHARED).
+ */
+#define AML_AREA_LINUX_FLAG_SHARED (1UL << 3)
 
 /**
  * Extra attributes of a Linux area, for aml_area_linux_create_attr().
@@ -196,14 +219,15 @@ AML_EXPORT int aml_area_linux_create(struct aml_area **area,
 
 /**
  * Create a Linux area with extra attributes: population, huge pages,
- * weights of its own.
+ * weights of its own, shareable memory.
  * @param[out] area: receives the new area; NULL after any failure.
  * @param nodemask: as aml_area_linux_create().
  * @param policy: as aml_area_linux_create().
  * @param attr: the attributes, copied; NULL is the same as
  *        aml_area_linux_create().
  * @return as aml_area_linux_create(), and:
- * - -AML_EINVAL: unknown flags; both THP and HUGETLB; a `weight_unit` that
+ * - -AML_EINVAL: unknown flags; both THP and HUGETLB; SHARED with THP or
+ *   HUGETLB; a `weight_unit` that
  *   is not a multiple of the page size; `weights` without the
  *   weighted-interleave policy, or a weight of 0 for a node of the mask;
  * - -AML_ENOTSUP: HUGETLB with a page size this system does not have
@@ -363,7 +387,9 @@ AML_EXPORT void aml_area_linux_destroy(struct aml_area **area);
  * @return the mapping; NULL with ::aml_errno set on failure, and nothing
  * left mapped:
  * - ::AML_EINVAL: NULL `area_data`, `size` 0, flags whose mapping type is
- *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE, a file mapping with
+ *   not MAP_PRIVATE, MAP_SHARED or MAP_SHARED_VALIDATE (for a shareable
+ *   area, not MAP_SHARED or MAP_SHARED_VALIDATE with MAP_ANONYMOUS, or
+ *   with MAP_HUGETLB), a file mapping with
  *   a negative or closed `fd` or a negative offset, MAP_FIXED or
  *   MAP_FIXED_NOREPLACE with a NULL address (page 0 would be returned as
  *   NULL), or any argument mmap(2) rejects (bad flags, unaligned offset or
@@ -373,7 +399,8 @@ AML_EXPORT void aml_area_linux_destroy(struct aml_area **area);
  *   the hugetlbfs pool has too few free pages; with population, the
  *   policy's nodes could not hold the pages;
  * - ::AML_ENOTSUP: MAP_HUGETLB with a page size this system does not have;
- * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...).
+ * - ::AML_FAILURE: another error; `errno` says which (EACCES, ENODEV...;
+ *   for a shareable area, EMFILE: no file descriptor left).
  * Thread safety: safe.
  */
 AML_EXPORT void *aml_area_linux_mmap(const struct aml_area_data *area_data,
@@ -382,7 +409,10 @@ AML_EXPORT void *aml_area_linux_mmap(const struct aml_area_data *area_data,
 
 /**
  * The munmap operation of Linux areas: munmap(2); for a hugetlbfs area,
- * `size` is rounded up to its huge page size.
+ * `size` is rounded up to its huge page size. For a shareable area, the
+ * range is no longer exported, and the object's file descriptor is closed
+ * once the whole mapping is unmapped (processes that opened it keep
+ * theirs).
  * @return ::AML_SUCCESS; -AML_EINVAL if `ptr` is not page aligned, for a
  * range past the end of the user address space (`ptr + size` wraps or ends
  * above the highest user address), or if munmap(2) rejects the range.
@@ -395,8 +425,8 @@ AML_EXPORT int aml_area_linux_munmap(const struct aml_area_data *area_data,
  * The fprintf operation of Linux areas: prints the policy and the nodes,
  * for instance `linux area: policy interleave over nodes 0-3` (default and
  * local name no nodes), then the area's attributes (`, populate`,
- * `, thp`, `, hugetlb 2048 kB`, `, weight 0:3`). A prefix that does not
- * end with a space is followed by ": ".
+ * `, shared`, `, thp`, `, hugetlb 2048 kB`, `, weight 0:3`). A prefix
+ * that does not end with a space is followed by ": ".
  * @return ::AML_SUCCESS once written; -AML_EINVAL if `area_data` or
  * `stream` is NULL; -AML_ENOMEM if the node list could not be formatted
  * (memory short); -AML_FAILURE if writing failed.

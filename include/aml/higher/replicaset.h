@@ -14,6 +14,10 @@
  *
  * Replicas are meant for read-mostly data: writes to one copy reach the
  * others only through aml_replicaset_sync().
+ *
+ * Processes of one machine share a set's copies through
+ * aml_replicaset_ipc_handle_get() and aml_replicaset_ipc_open() of
+ * `<aml/higher/ipc.h>`: one copy per node for all of them.
  */
 #ifndef AML_HIGHER_REPLICASET_H
 #define AML_HIGHER_REPLICASET_H
@@ -86,7 +90,9 @@ AML_EXPORT int aml_replicaset_sync(struct aml_replicaset *rs, int from_node);
 
 /**
  * Unmap every copy, free the set and set `*rs` to NULL. NULL and a pointer
- * to NULL are accepted.
+ * to NULL are accepted. For a set shared with other processes
+ * (`<aml/higher/ipc.h>`), only this process's mappings go: the copies live
+ * while another process maps them.
  * Thread safety: no other thread may use the set during or after the call.
  */
 AML_EXPORT void aml_replicaset_destroy(struct aml_replicaset **rs);

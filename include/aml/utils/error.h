@@ -31,8 +31,10 @@ extern "C" {
 #define AML_ENOTSUP 5
 /** Resource busy. */
 #define AML_EBUSY 6
+/** Not permitted: another user's memory, a privilege the call needs. */
+#define AML_EPERM 7
 /** First unused error value. */
-#define AML_ERROR_MAX 7
+#define AML_ERROR_MAX 8
 
 /** Storage class of ::aml_errno: thread-local in C and in C++. */
 #if defined(__cplusplus) || !defined(__STDC_VERSION__) ||                    \

@@ -4,12 +4,13 @@
 
 #include "area/linux/area.h"
 #include "area/linux/populate.h"
+#include "area/linux/shared.h"
 #include "area/linux/sys.h"
 #include "internal.h"
 
 #define LINUX_FLAGS                                                            \
 	(AML_AREA_LINUX_FLAG_POPULATE | AML_AREA_LINUX_FLAG_THP |              \
-	 AML_AREA_LINUX_FLAG_HUGETLB)
+	 AML_AREA_LINUX_FLAG_HUGETLB | AML_AREA_LINUX_FLAG_SHARED)
 
 static struct aml_area_linux_data linux_default_data = {
     .policy = AML_AREA_LINUX_POLICY_DEFAULT,
@@ -179,6 +180,12 @@ static int linux_set_attr(struct aml_area_linux_data *data,
 		return -AML_EINVAL;
 	if ((attr->flags & AML_AREA_LINUX_FLAG_THP) &&
 	    (attr->flags & AML_AREA_LINUX_FLAG_HUGETLB))
+		return -AML_EINVAL;
+	/* A shared object's policy is the kernel's shmem policy: hugetlbfs
+	 * has none, and shmem huge pages are not the THP flag's. */
+	if ((attr->flags & AML_AREA_LINUX_FLAG_SHARED) &&
+	    (attr->flags &
+	     (AML_AREA_LINUX_FLAG_THP | AML_AREA_LINUX_FLAG_HUGETLB)))
 		return -AML_EINVAL;
 	err = linux_set_weights(data, attr);
 	if (err != AML_SUCCESS)
@@ -499,6 +506,25 @@ static void *linux_map(const struct aml_area_linux_data *data, size_t size,
 	return aml__fail_null(-err);
 }
 
+/* Map a new shared object (see shared.c), bind, populate; on failure
+ * unmap all of it. The policy set on its mapping is the object's own. */
+static void *linux_map_shared(const struct aml_area_linux_data *data,
+			      size_t size,
+			      const struct aml_area_linux_mmap_options *o,
+			      int flags, int populate)
+{
+	void *ptr;
+	int err = aml__linux_shared_mmap(o->ptr, size, o->mode, flags, &ptr);
+
+	if (err == AML_SUCCESS)
+		err = linux_prepare(data, ptr, size, o->mode, populate, 0);
+	if (err == AML_SUCCESS)
+		return ptr;
+	if (ptr != NULL && aml__linux_shared_munmap(ptr, size) != AML_SUCCESS)
+		err = -AML_FAILURE;
+	return aml__fail_null(-err);
+}
+
 void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 			  struct aml_area_mmap_options *opts)
 {
@@ -517,6 +543,8 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 
 	if (data == NULL || size == 0)
 		return aml__fail_null(AML_EINVAL);
+	if (o == NULL && (data->flags & AML_AREA_LINUX_FLAG_SHARED))
+		def.flags = MAP_SHARED | MAP_ANONYMOUS;
 	if (o == NULL)
 		o = &def;
 	err = linux_check_flags(o->flags, o->fd, o->offset);
@@ -536,6 +564,11 @@ void *aml_area_linux_mmap(const struct aml_area_data *area_data, size_t size,
 			return aml__fail_null(err);
 	}
 	/* Populate after binding, so that the policy places the pages. */
+	if (data->flags & AML_AREA_LINUX_FLAG_SHARED)
+		return linux_map_shared(
+		    data, size, o, flags,
+		    (o->flags & MAP_POPULATE) ||
+			(data->flags & AML_AREA_LINUX_FLAG_POPULATE));
 	return linux_map(data, size, o, flags,
 			 (o->flags & MAP_POPULATE) ||
 			     (data->flags & AML_AREA_LINUX_FLAG_POPULATE));
@@ -553,6 +586,8 @@ int aml_area_linux_munmap(const struct aml_area_data *area_data, void *ptr,
 	if (data != NULL && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB) &&
 	    linux_hugetlb_round(data, MAP_HUGETLB, &len) != AML_SUCCESS)
 		return -AML_EINVAL;
+	if (data != NULL && (data->flags & AML_AREA_LINUX_FLAG_SHARED))
+		return aml__linux_shared_munmap(ptr, len);
 	if (munmap(ptr, len) != 0)
 		return -aml__linux_errno_to_aml(errno);
 	return AML_SUCCESS;
@@ -566,6 +601,8 @@ static int linux_fprintf_attr(const struct aml_area_linux_data *data,
 
 	if (data->flags & AML_AREA_LINUX_FLAG_POPULATE)
 		ret = fprintf(stream, ", populate");
+	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_SHARED))
+		ret = fprintf(stream, ", shared");
 	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_THP))
 		ret = fprintf(stream, ", thp");
 	if (ret >= 0 && (data->flags & AML_AREA_LINUX_FLAG_HUGETLB))
