@@ -34,7 +34,7 @@ module aml
   ! Error codes (the values of `stat`), as <aml/utils/error.h>.
   integer, parameter, public :: AML_SUCCESS = 0, AML_FAILURE = 1, &
        AML_ENOMEM = 2, AML_EINVAL = 3, AML_EDOM = 4, AML_ENOTSUP = 5, &
-       AML_EBUSY = 6
+       AML_EBUSY = 6, AML_EPERM = 7
 
   ! Policies of Linux areas, as enum aml_area_linux_policy.
   integer, parameter, public :: AML_AREA_LINUX_POLICY_DEFAULT = 0, &

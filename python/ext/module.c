@@ -19,6 +19,8 @@ static int amlpy_errno_of(int code, int sys_errno)
 		return EOPNOTSUPP;
 	case AML_EBUSY:
 		return EBUSY;
+	case AML_EPERM:
+		return EPERM;
 	default:
 		return sys_errno != 0 ? sys_errno : EIO;
 	}
