@@ -397,7 +397,8 @@ static void *linux_trim(uintptr_t raw, size_t over, uintptr_t start, size_t len)
 }
 
 /* mmap(2) `size` bytes aligned to the PMD size, for transparent huge pages:
- * map more, then trim both ends. A fixed mapping goes where it is asked. */
+ * map more, then trim both ends. A fixed mapping goes where it is asked;
+ * hugetlbfs pages come aligned to their size, and cannot be trimmed. */
 static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 			    int fd, off_t offset)
 {
@@ -408,7 +409,8 @@ static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 	uintptr_t start;
 	void *p;
 
-	if (size < pmd || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ||
+	if (size < pmd ||
+	    (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_HUGETLB)) ||
 	    over < len)
 		return mmap(hint, size, prot, flags, fd, offset);
 	p = mmap(hint, over, prot, flags, fd, offset);
