@@ -5,6 +5,10 @@
 #include <aml.h>
 #include <aml/area/linux-inspect.h>
 #include <aml/area/linux.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 
 #include "bench.h"
 
@@ -15,6 +19,58 @@
 /* Pages queried one call each per sample at most: beyond, the count is
  * scaled from that many pages. */
 #define PER_PAGE_MAX 65536
+
+/*
+ * Which path AML's checks take, seen from outside: this program's open(2)
+ * and move_pages(2) stand in for libc's and libnuma's (libaml calls them
+ * through the dynamic linker) and count the files opened and the queries.
+ */
+static atomic_long numa_maps_opens, pagemap_opens, move_pages_calls;
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & (O_CREAT | O_TMPFILE))
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if (strcmp(path, "/proc/self/numa_maps") == 0)
+		atomic_fetch_add(&numa_maps_opens, 1);
+	else if (strcmp(path, "/proc/self/pagemap") == 0)
+		atomic_fetch_add(&pagemap_opens, 1);
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+long move_pages(int pid, unsigned long count, void **pages, const int *nodes,
+		int *status, int flags)
+{
+	atomic_fetch_add(&move_pages_calls, 1);
+	return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
+}
+
+#define PATH_NUMA_MAPS 1u  /* node counts of /proc/self/numa_maps */
+#define PATH_PAGEMAP 2u	   /* frames of /proc/self/pagemap */
+#define PATH_MOVE_PAGES 4u /* move_pages(2) queries */
+#define NTRACED 2	   /* aml-check, aml-query */
+
+/* The paths each traced method took, per size measured. */
+static struct {
+	size_t size;
+	unsigned int paths[NTRACED];
+} seen[BENCH_MAX_SIZES];
+
+static unsigned int *seen_paths(size_t size, int traced)
+{
+	size_t i = 0;
+
+	while (i + 1 < BENCH_MAX_SIZES && seen[i].size != 0 &&
+	       seen[i].size != size)
+		i++;
+	seen[i].size = size;
+	return &seen[i].paths[traced];
+}
 
 static struct aml_area *area;
 static int nodes[BENCH_MAX_NODES];
@@ -104,15 +160,30 @@ static int hwloc_check(void *p, size_t size)
 }
 #endif
 
-/* A method: its check of a whole buffer. */
+/* A method: its check of a whole buffer; traced: 1 + its index in seen[]
+ * (0: its paths are not recorded). */
 struct checker {
 	int (*check)(void *p, size_t size);
+	int traced;
 };
 
 static int check_run(const void *arg, void *data, size_t size, long i)
 {
+	const struct checker *c = arg;
+	const long nm = atomic_load(&numa_maps_opens),
+		   pm = atomic_load(&pagemap_opens),
+		   mp = atomic_load(&move_pages_calls);
+	int ret;
+
 	(void)i;
-	return ((const struct checker *)arg)->check(data, size);
+	ret = c->check(data, size);
+	if (c->traced)
+		*seen_paths(size, c->traced - 1) |=
+		    (atomic_load(&numa_maps_opens) != nm ? PATH_NUMA_MAPS : 0) |
+		    (atomic_load(&pagemap_opens) != pm ? PATH_PAGEMAP : 0) |
+		    (atomic_load(&move_pages_calls) != mp ? PATH_MOVE_PAGES
+							  : 0);
+	return ret;
 }
 
 /* The share of the pages a call per page queries. */
@@ -123,15 +194,15 @@ static double per_page_share(size_t size)
 	return n > PER_PAGE_MAX ? (double)PER_PAGE_MAX / (double)n : 1;
 }
 
-static const struct checker floor_c = {floor_check};
-static const struct checker aml_check_c = {aml_check};
-static const struct checker aml_query_c = {aml_query};
-static const struct checker per_page_c = {per_page_check};
+static const struct checker floor_c = {floor_check, 0};
+static const struct checker aml_check_c = {aml_check, 1};
+static const struct checker aml_query_c = {aml_query, 2};
+static const struct checker per_page_c = {per_page_check, 0};
 #ifdef BENCH_HAVE_HWLOC
-static const struct checker hwloc_c = {hwloc_check};
+static const struct checker hwloc_c = {hwloc_check, 0};
 #define HWLOC_RUN check_run
 #else
-static const struct checker hwloc_c = {NULL};
+static const struct checker hwloc_c = {NULL, 0};
 #define HWLOC_RUN NULL
 #endif
 
@@ -215,6 +286,41 @@ static const struct bench_spec spec = {
     .release = free_buffer,
 };
 
+/* "numa_maps+move_pages", or "policy" when nothing was read. */
+static const char *paths_str(unsigned int paths, char *buf, size_t len)
+{
+	static const char *const names[] = {"numa_maps", "pagemap",
+					    "move_pages"};
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < 3; b++)
+		if (paths & (1u << b))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? "+" : "", names[b]);
+	return n ? buf : "policy";
+}
+
+/* The paths AML's checks took, per size, and who ran them. */
+static void print_paths(const struct bench_results *res)
+{
+	char size[24], a[64], b[64];
+
+	printf("# paths: what %s and %s read (numa_maps: node counts of "
+	       "/proc/self/numa_maps; pagemap:\n#   frames of "
+	       "/proc/self/pagemap; move_pages: move_pages(2) queries; "
+	       "policy: none), as %s (uid %u)\n",
+	       methods[1].name, methods[2].name,
+	       geteuid() == 0 ? "root" : "an ordinary user",
+	       (unsigned int)geteuid());
+	for (size_t s = 0; s < res->nsizes; s++)
+		printf("paths %5s: %s %s, %s %s\n",
+		       bench_size_str(res->sizes[s], size), methods[1].name,
+		       paths_str(*seen_paths(res->sizes[s], 0), a, sizeof(a)),
+		       methods[2].name,
+		       paths_str(*seen_paths(res->sizes[s], 1), b, sizeof(b)));
+}
+
 /* The targets, at the largest size measured (`l`). */
 static void print_targets(const struct bench_results *res, long l)
 {
@@ -241,6 +347,7 @@ int main(int argc, char **argv)
 	struct bench_results res;
 
 	bench_run(&spec, argc, argv, &res);
+	print_paths(&res);
 	if (bench_last(&res) >= 0)
 		print_targets(&res, bench_last(&res));
 	return bench_status(&res);

@@ -299,6 +299,24 @@ static int is_one_of(int v, const int *ok, size_t n)
 		}                                                              \
 	} while (0)
 
+/*
+ * Set up, before mappings are tracked, what the library keeps for the
+ * whole process: the pagemap's huge zero page region (mapped at its first
+ * page query of at least 32 pages, where the pagemap gives frames).
+ */
+static void warm_up(void)
+{
+	const size_t len = 64 * psize;
+	int status[64];
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	FAIL_IF(p == MAP_FAILED);
+	memset(p, 1, len);
+	FAIL_IF(aml_linux_query_pages(p, len, status, 0) != AML_SUCCESS);
+	munmap(p, len);
+}
+
 static void setup(void)
 {
 	struct aml_bitmap mask;
@@ -325,6 +343,7 @@ static void setup(void)
 		if (aml_bitmap_isset(&mask, (unsigned int)i) == 1)
 			allowed[nallowed++] = i;
 	FAIL_IF(nallowed == 0);
+	warm_up();
 }
 
 /* What the fuzzer knows of each area. */

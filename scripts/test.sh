@@ -4,7 +4,8 @@
 #    NUMA guests, the documentation check, valgrind's memcheck on the
 #    examples and tutorials (label valgrind), and, when run as root, the
 #    benchmark and inspection tests again as user nobody (label
-#    unprivileged);
+#    unprivileged), then a benchmark smoke check (bench_alloc: mapping
+#    through an area at most 1.5x raw system calls);
 # 2. an AddressSanitizer + UndefinedBehaviorSanitizer build (its Python
 #    tests run with the sanitizers' runtime preloaded into Debian's
 #    interpreter: python/CMakeLists.txt);
@@ -64,9 +65,33 @@ build_in() {
 		cmake --build "$root/build/$dir" -j"$jobs"
 }
 
+# The cost of mapping through an area: bench_alloc's worst ratio of AML
+# to raw mmap + mbind + munmap, over its sizes, in a quick run (under a
+# second; 11 repetitions keep a quiet machine's worst near 1.1x). Its own
+# target is 1.05x on a quiet machine; past 1.5x, measured twice, something
+# costs what it should not (a flag of mbind(2) once cost 20x).
+bench_alloc_smoke() {
+	local out worst try
+	for try in 1 2; do
+		out=$("$1/bench/bench_alloc" --quick --reps 11) || {
+			echo "$out"
+			return 1
+		}
+		worst=$(sed -n 's/^summary: aml worst \([0-9.]*\)x.*/\1/p' <<<"$out")
+		if awk -v w="$worst" 'BEGIN { exit !(w != "" && w <= 1.5) }'; then
+			echo "bench smoke: aml worst ${worst}x raw mapping (limit 1.5x)"
+			return 0
+		fi
+	done
+	echo "$out"
+	echo "bench smoke: FAILED: mapping through an area costs ${worst:-?}x raw mmap + mbind + munmap (limit 1.5x)" >&2
+	return 1
+}
+
 lane_werror() {
 	build_in test -DAML_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-		run_tests "$root/build/test"
+		run_tests "$root/build/test" &&
+		bench_alloc_smoke "$root/build/test"
 }
 
 # The guests run the first build's binaries; sanitized ones would not fit

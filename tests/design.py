@@ -3,13 +3,21 @@
 
 - No circle among the files of src/: a source and its header (foo.c and
   foo.h in one folder) are one unit; unit A depends on unit B when A
-  includes B's header or when A's object uses a symbol that B's object
-  defines (read with nm from the library's objects). Any circle fails.
+  includes B's header (quoted or in angle brackets, paths with "../"
+  resolved) or when A's object uses a symbol that B's object defines in
+  the same link: the library, and each program or other library built
+  from src/ (the aml command, the preload library), with the objects they
+  share. Symbols are read with nm; only the project's names (aml*) count,
+  since a program's main and the preload library's malloc stand in for
+  the system's. Any circle fails.
 - No function longer than MAX_LINES lines, body included.
 - A global symbol of the objects that libaml.so does not export is
   internal: its name starts with "aml__".
 
-Usage: design.py --src DIR --nm NM --lib LIB --objects OBJ,OBJ,...
+Usage: design.py --src DIR --objdir DIR --nm NM --lib LIB --objects OBJ,...
+                 [--link NAME=OBJ,...]...
+(--objdir: the build folder of src/; --objects: the library's objects;
+--link: objects of another link, those of one NAME merged.)
 """
 import argparse
 import os
@@ -18,7 +26,7 @@ import subprocess
 import sys
 
 MAX_LINES = 60
-INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+INCLUDE = re.compile(r'^\s*#\s*include\s+(["<])([^">]+)[">]', re.M)
 
 
 def unit(path):
@@ -41,10 +49,14 @@ def include_edges(src, files):
     for f in files:
         with open(os.path.join(src, f)) as fh:
             text = fh.read()
-        for inc in INCLUDE.findall(text):
-            # Quoted includes resolve beside the file, then from src/.
-            for cand in (os.path.normpath(os.path.join(os.path.dirname(f),
-                                                       inc)), inc):
+        for kind, inc in INCLUDE.findall(text):
+            # Quoted includes resolve beside the file, then from src/ (on
+            # every target's include path); angle ones from src/ only.
+            cands = [os.path.normpath(inc)]
+            if kind == '"':
+                cands.insert(0, os.path.normpath(
+                    os.path.join(os.path.dirname(f), inc)))
+            for cand in cands:
                 if cand in known:
                     if unit(cand) != unit(f):
                         edges.setdefault(unit(f), {})[unit(cand)] = \
@@ -53,10 +65,18 @@ def include_edges(src, files):
     return edges
 
 
-def object_source(obj):
-    """area/linux/sys.c for .../aml_objects.dir/area/linux/sys.c.o."""
-    m = re.search(r"\.dir/(.*)\.o(bj)?$", obj)
-    return m.group(1) if m else None
+def object_source(obj, objdir):
+    """The source, relative to src/, of an object that CMake built at
+    B/CMakeFiles/TARGET.dir/SOURCE.o: B is the target's build folder (under
+    `objdir`, as its source folder is under src/), SOURCE the source's path
+    from the target's source folder with ".." written "__"."""
+    m = re.match(r"(.*)/CMakeFiles/[^/]+\.dir/(.*)\.o(bj)?$", obj)
+    if m is None:
+        return None
+    base = os.path.relpath(m.group(1), objdir)
+    parts = [".." if p == "__" else p for p in m.group(2).split("/")]
+    path = os.path.normpath(os.path.join(base, *parts))
+    return None if path.startswith("..") else path
 
 
 def symbols(nm, obj):
@@ -72,22 +92,24 @@ def symbols(nm, obj):
     return defined, used
 
 
-def call_edges(nm, objects, edges, definer):
+def call_edges(nm, objdir, objects, edges, definer):
+    """Edges of one link: `definer` receives, for each symbol its objects
+    define, the defining unit. Returns the units seen."""
     uses = {}
     for obj in objects:
-        srcfile = object_source(obj)
+        srcfile = object_source(obj, objdir)
         if srcfile is None:
             continue
         defined, used = symbols(nm, obj)
         for s in defined:
-            definer[s] = unit(srcfile)
-        uses[unit(srcfile)] = used
+            definer.setdefault(s, unit(srcfile))
+        uses.setdefault(unit(srcfile), set()).update(used)
     for u, used in uses.items():
-        for s in used:
+        for s in sorted(used):
             d = definer.get(s)
-            if d is not None and d != u:
+            if d is not None and d != u and s.startswith("aml"):
                 edges.setdefault(u, {}).setdefault(d, "uses " + s)
-    return len(uses)
+    return set(uses)
 
 
 def misnamed_internals(nm, lib, definer):
@@ -153,19 +175,32 @@ def long_functions(src, files):
     return found
 
 
+def split(objects):
+    return [o for o in objects.split(",") if o]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--src", required=True)
     ap.add_argument("--nm", default="nm")
     ap.add_argument("--lib", required=True)
+    ap.add_argument("--objdir", required=True)
     ap.add_argument("--objects", required=True)
+    ap.add_argument("--link", action="append", default=[])
     args = ap.parse_args()
 
     files = source_files(args.src)
     edges = include_edges(args.src, files)
     definer = {}
-    nobjects = call_edges(args.nm, [o for o in args.objects.split(",") if o],
-                          edges, definer)
+    seen = call_edges(args.nm, args.objdir, split(args.objects), edges,
+                      definer)
+    links = {}
+    for link in args.link:
+        name, _, objs = link.partition("=")
+        links.setdefault(name, []).extend(split(objs))
+    for name in sorted(links):
+        seen |= call_edges(args.nm, args.objdir, links[name], edges, {})
+    nobjects = len(seen)
     problems = 0
     for s in misnamed_internals(args.nm, args.lib, definer):
         problems += 1
@@ -184,7 +219,8 @@ def main():
         print("    %-20s -> %s" % (u, " ".join(sorted(edges[u])) or
                                    "(libc only)"))
     nedges = sum(len(v) for v in edges.values())
-    print("%d files, %d objects, %d dependencies between units, %d problems"
+    print("%d files, %d units with objects, %d dependencies between units, "
+          "%d problems"
           % (len(files), nobjects, nedges, problems))
     return 1 if problems else 0
 

@@ -1,5 +1,6 @@
 /*
- * The aml command: main.c dispatches to one file per subcommand.
+ * The aml command: main.c dispatches to one file per subcommand (run.c,
+ * show.c, nodes.c), which share cli.c: the help, usage errors, sizes.
  * Exit statuses: 0 success, 1 failure at run time, 2 bad usage (with one
  * line naming the problem), 126/127 for a program that cannot be run.
  */
@@ -10,12 +11,14 @@
 
 #define AML_CLI_EXIT_USAGE 2
 
-/* `aml run`, `aml show`, `aml nodes`: argv[0] is the subcommand. */
+/* `aml run`, `aml show`, `aml nodes` (run.c, show.c, nodes.c): argv[0] is
+ * the subcommand. */
 int aml_cli_run(int argc, char **argv);
 int aml_cli_show(int argc, char **argv);
 int aml_cli_nodes(int argc, char **argv);
 
-/* Print "aml SUB: message" and return AML_CLI_EXIT_USAGE. */
+/* The rest is cli.c's. Print "aml SUB: message" and return
+ * AML_CLI_EXIT_USAGE. */
 int aml_cli_usage_error(const char *sub, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -144,9 +144,25 @@ static int replicaset_fill(struct aml_replicaset *rs, const void *src, int skip)
 	return err;
 }
 
+/* Whether the `size` bytes at `src` overlap a copy. Known before the
+ * fill starts: the copy engine refuses only the copy that overlaps, once
+ * the copies before it are under way. */
+static int replicaset_overlaps(const struct aml_replicaset *rs, const void *src)
+{
+	const uintptr_t s = (uintptr_t)src;
+
+	for (int n = 0; n < rs->nnodes; n++) {
+		const uintptr_t c = (uintptr_t)rs->copy[n];
+
+		if (rs->copy[n] != NULL && (s >= c ? s - c : c - s) < rs->size)
+			return 1;
+	}
+	return 0;
+}
+
 int aml_replicaset_init(struct aml_replicaset *rs, const void *src)
 {
-	if (rs == NULL || src == NULL)
+	if (rs == NULL || src == NULL || replicaset_overlaps(rs, src))
 		return -AML_EINVAL;
 	return replicaset_fill(rs, src, -1);
 }

@@ -106,9 +106,36 @@ static void test_hugetlb_empty(void)
 	CHECK_EQ(aml_errno, AML_ENOTSUP);
 }
 
+/* A THP area asked for hugetlbfs pages in the options: the kernel aligns
+ * them, nothing is trimmed (MAP_NORESERVE: no pool page is taken). */
+static void test_thp_hugetlb(void)
+{
+	struct aml_area_linux_attr attr = {.flags = AML_AREA_LINUX_FLAG_THP};
+	struct aml_area_linux_mmap_options opts = {
+	    NULL,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB |
+		HUGE_2MB,
+	    PROT_READ | PROT_WRITE, -1, 0};
+	struct aml_area *area;
+	char *buf;
+
+	if (access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) != 0 ||
+	    aml_area_linux_create_attr(&area, NULL,
+				       AML_AREA_LINUX_POLICY_INTERLEAVE,
+				       &attr) != AML_SUCCESS)
+		return;
+	buf =
+	    aml_area_mmap(area, 2 * MIB, (struct aml_area_mmap_options *)&opts);
+	CHECK(buf != NULL);
+	CHECK_EQ((uintptr_t)buf % (2 * MIB), 0);
+	CHECK_EQ(aml_area_munmap(area, buf, 2 * MIB), 0);
+	aml_area_linux_destroy(&area);
+}
+
 int main(void)
 {
 	test_thp();
+	test_thp_hugetlb();
 	test_hugetlb_sizes();
 	test_hugetlb_empty();
 	return 0;

@@ -118,11 +118,16 @@ static void run_set(const struct aml_bitmap *arg, const struct aml_bitmap *set,
 		    const char *src)
 {
 	struct aml_replicaset *rs;
-	char *first;
+	char *first, *last;
 	int n0 = aml_bitmap_first(set);
 
 	CHECK_EQ(aml_replicaset_create(&rs, SIZE, arg), AML_SUCCESS);
 	CHECK_EQ(aml_replicaset_init(rs, src), AML_SUCCESS);
+	check_copies(rs, src, set);
+	/* A fill from inside a copy (the last one filled) is refused before
+	 * any copy changes. */
+	last = aml_replicaset_on_node(rs, aml_bitmap_last(set));
+	CHECK_EQ(aml_replicaset_init(rs, last + 1), -AML_EINVAL);
 	check_copies(rs, src, set);
 	check_local(rs, set);
 	/* Change one copy, sync the others from it. */

@@ -58,7 +58,8 @@ AML_EXPORT int aml_replicaset_create(struct aml_replicaset **rs, size_t size,
 /**
  * Fill every copy with the `size` bytes at `src`, in parallel.
  * @return ::AML_SUCCESS; -::AML_EINVAL for a NULL `rs` or `src`, or a
- * `src` overlapping a copy; -::AML_ENOMEM when memory is short.
+ * `src` overlapping a copy (no copy is changed); -::AML_ENOMEM when memory
+ * is short.
  * Thread safety: no other thread may use the copies meanwhile.
  */
 AML_EXPORT int aml_replicaset_init(struct aml_replicaset *rs, const void *src);

@@ -289,6 +289,24 @@ int aml__linux_weighted_node(const struct aml_area_linux_data *data, size_t u,
 	return -1;
 }
 
+/*
+ * mbind(2) with MPOL_MF_MOVE, without its cost where nothing moves: a move
+ * first drains every CPU's page lists (an expedited RCU grace period, tens
+ * of microseconds), while a strict mbind(2) only walks the range's page
+ * tables and fails with EIO when a page lies off the policy's nodes. Only
+ * then does the move run; it moves exactly the pages that check found.
+ */
+static int linux_mbind(void *ptr, size_t size, int mode,
+		       const unsigned long *mask, unsigned long maxnode,
+		       unsigned int flags)
+{
+	if ((flags & MPOL_MF_MOVE) &&
+	    mbind(ptr, size, mode, mask, maxnode,
+		  (flags & ~MPOL_MF_MOVE) | MPOL_MF_STRICT) == 0)
+		return 0;
+	return mbind(ptr, size, mode, mask, maxnode, flags);
+}
+
 /* Bind runs of units to single nodes, by the area's own weights; units
  * count from `origin`. */
 static int linux_bind_weights(const struct aml_area_linux_data *data,
@@ -315,8 +333,8 @@ static int linux_bind_weights(const struct aml_area_linux_data *data,
 			run_end = end;
 		aml_bitmap_zero(&one);
 		aml_bitmap_set(&one, (unsigned int)node);
-		if (mbind((void *)a, run_end - a, MPOL_BIND, one.mask,
-			  aml__linux_maxnode(node), flags) != 0)
+		if (linux_mbind((void *)a, run_end - a, MPOL_BIND, one.mask,
+				aml__linux_maxnode(node), flags) != 0)
 			return -aml__linux_errno_to_aml(errno);
 		a = run_end;
 	}
@@ -334,10 +352,10 @@ int aml__linux_bind(const struct aml_area_linux_data *data, uintptr_t origin,
 	if (data->weight_unit != 0)
 		return linux_bind_weights(data, origin, ptr, size, flags);
 	if (!aml__linux_mode_takes_nodes(data->mode))
-		ret = mbind(ptr, size, data->mode, NULL, 0, flags);
+		ret = linux_mbind(ptr, size, data->mode, NULL, 0, flags);
 	else
-		ret = mbind(ptr, size, data->mode, data->nodemask.mask,
-			    data->maxnode, flags);
+		ret = linux_mbind(ptr, size, data->mode, data->nodemask.mask,
+				  data->maxnode, flags);
 	return ret == 0 ? AML_SUCCESS : -aml__linux_errno_to_aml(errno);
 }
 
@@ -386,7 +404,8 @@ static void *linux_trim(uintptr_t raw, size_t over, uintptr_t start, size_t len)
 }
 
 /* mmap(2) `size` bytes aligned to the PMD size, for transparent huge pages:
- * map more, then trim both ends. A fixed mapping goes where it is asked. */
+ * map more, then trim both ends. A fixed mapping goes where it is asked;
+ * hugetlbfs pages come aligned to their size, and cannot be trimmed. */
 static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 			    int fd, off_t offset)
 {
@@ -397,7 +416,8 @@ static void *linux_mmap_thp(void *hint, size_t size, int prot, int flags,
 	uintptr_t start;
 	void *p;
 
-	if (size < pmd || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ||
+	if (size < pmd ||
+	    (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_HUGETLB)) ||
 	    over < len)
 		return mmap(hint, size, prot, flags, fd, offset);
 	p = mmap(hint, over, prot, flags, fd, offset);
@@ -422,30 +442,50 @@ static unsigned int linux_populate_threads(const struct aml_area_linux_data *d)
 	return aml__linux_policy_by_cpu(d->mode, &d->nodemask) ? 1 : 0;
 }
 
-/* Huge pages, policy, population, after mmap(2). */
-static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
-			 size_t size, int prot, int populate, int hugetlb)
+/*
+ * Whether a new mapping may hold pages before its policy is set, which
+ * binding must then move (MPOL_MF_MOVE, at a cost: see linux_mbind()).
+ * Until mbind(2), a new anonymous range has the default policy and may have
+ * merged with a neighbouring mapping of the process: a transparent huge
+ * page that a fault or khugepaged puts there, spanning both, places pages
+ * of this range on the faulting CPU's node. Such a page lies in one
+ * mapping, aligned to its size (at most the PMD size), so it reaches in
+ * only across an end of the range that is not PMD-aligned, and only where
+ * the kernel gives huge pages to mappings that did not ask for them: a
+ * neighbour that asked (MADV_HUGEPAGE) has other flags and does not merge
+ * with a new mapping. A file mapping may show pages of its file at once.
+ */
+static int linux_may_hold_pages(const void *ptr, size_t size, int flags)
 {
-	int err;
+	const size_t pmd = aml__linux_pmd_size();
 
-	if ((data->flags & AML_AREA_LINUX_FLAG_THP) &&
+	if (!(flags & MAP_ANONYMOUS))
+		return 1;
+	if ((((uintptr_t)ptr | size) & (pmd - 1)) == 0)
+		return 0;
+	return aml__linux_thp_unasked();
+}
+
+/* Policy, huge pages, population, after mmap(2). */
+static int linux_prepare(const struct aml_area_linux_data *data, void *ptr,
+			 size_t size, int prot, int flags, int populate)
+{
+	const unsigned int move =
+	    linux_may_hold_pages(ptr, size, flags) ? MPOL_MF_MOVE : 0;
+	int err = aml__linux_bind(data, (uintptr_t)ptr, ptr, size, move);
+
+	/* After the policy: a range asking for huge pages merges only with
+	 * neighbours of its own policy. */
+	if (err == AML_SUCCESS && (data->flags & AML_AREA_LINUX_FLAG_THP) &&
 	    madvise(ptr, size, MADV_HUGEPAGE) != 0)
-		return -aml__linux_errno_to_aml(errno);
-	/*
-	 * Until mbind(2), the new range has the default policy and may have
-	 * merged with a neighbouring mapping of the process: a fault there
-	 * (a transparent huge page spanning both, khugepaged) can put pages
-	 * of this range on the faulting CPU's node before the policy is set.
-	 * MPOL_MF_MOVE moves such pages; a fresh range has none to walk.
-	 */
-	err = aml__linux_bind(data, (uintptr_t)ptr, ptr, size, MPOL_MF_MOVE);
+		err = -aml__linux_errno_to_aml(errno);
 	if (err != AML_SUCCESS || !populate || !(prot & PROT_READ))
 		return err;
 	err = aml__linux_populate_run(ptr, size, (prot & PROT_WRITE) != 0,
 				      linux_populate_threads(data));
 	/* EFAULT: a fault would raise SIGBUS, e.g. no huge page left on the
 	 * policy's nodes. */
-	if (err == -AML_FAILURE && errno == EFAULT && hugetlb)
+	if (err == -AML_FAILURE && errno == EFAULT && (flags & MAP_HUGETLB))
 		return -AML_ENOMEM;
 	return err;
 }
@@ -496,8 +536,7 @@ static void *linux_map(const struct aml_area_linux_data *data, size_t size,
 		return aml__fail_null(flags & MAP_HUGETLB
 					  ? linux_hugetlb_error(flags, errno)
 					  : aml__linux_errno_to_aml(errno));
-	err = linux_prepare(data, ptr, size, o->mode, populate,
-			    (flags & MAP_HUGETLB) != 0);
+	err = linux_prepare(data, ptr, size, o->mode, flags, populate);
 	if (err == AML_SUCCESS)
 		return ptr;
 	/* The whole mapping goes: its length is the one mmap(2) took. */

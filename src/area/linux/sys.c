@@ -1,6 +1,9 @@
 #include "area/linux/sys.h"
 
+#include <dirent.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 
 size_t aml__linux_page_size(void)
@@ -132,6 +135,63 @@ size_t aml__linux_pmd_size(void)
 		atomic_store_explicit(&pmd, s, memory_order_relaxed);
 	}
 	return s;
+}
+
+#define LINUX_THP_DIR "/sys/kernel/mm/transparent_hugepage"
+
+/* 1 when THP setting file `path` reads "[always]", 0 for another choice,
+ * -1 when it cannot be read. */
+static int linux_thp_always_in(const char *path)
+{
+	char line[128];
+	FILE *f = fopen(path, "re");
+	int ret = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) != NULL)
+		ret = strstr(line, "[always]") != NULL;
+	fclose(f);
+	return ret;
+}
+
+/* The top setting, then each size's (hugepages-<size>kB/enabled, 6.8+). */
+static int linux_read_thp_unasked(void)
+{
+	char path[sizeof(LINUX_THP_DIR) + 300];
+	struct dirent *e;
+	int ret = linux_thp_always_in(LINUX_THP_DIR "/enabled");
+	DIR *dir;
+
+	/* Unreadable: no sysfs here, or no THP; assume the worse. */
+	if (ret != 0)
+		return 1;
+	dir = opendir(LINUX_THP_DIR);
+	if (dir == NULL)
+		return 1;
+	while (ret == 0 && (e = readdir(dir)) != NULL) {
+		if (strncmp(e->d_name, "hugepages-", 10) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/enabled", LINUX_THP_DIR,
+			 e->d_name);
+		ret = linux_thp_always_in(path) == 1;
+	}
+	closedir(dir);
+	return ret;
+}
+
+int aml__linux_thp_unasked(void)
+{
+	/* 0: not read yet; 1: no; 2: yes. As the page size, a relaxed race
+	 * between first readers is harmless. */
+	static atomic_int unasked;
+	int u = atomic_load_explicit(&unasked, memory_order_relaxed);
+
+	if (u == 0) {
+		u = 1 + linux_read_thp_unasked();
+		atomic_store_explicit(&unasked, u, memory_order_relaxed);
+	}
+	return u == 2;
 }
 
 unsigned long aml__linux_maxnode(int last)

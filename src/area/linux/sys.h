@@ -38,6 +38,15 @@ size_t aml__linux_page_size(void);
  * (2 MiB where the kernel does not say). */
 size_t aml__linux_pmd_size(void);
 
+/*
+ * Whether the kernel may give transparent huge pages (of any size) to an
+ * anonymous mapping that did not ask for them with MADV_HUGEPAGE: THP
+ * "always" at the top or for one size in sysfs; also where sysfs does not
+ * say. Read once: a change of the setting while the process runs is not
+ * seen.
+ */
+int aml__linux_thp_unasked(void);
+
 /* maxnode naming nodes up to `last` (-1: none). */
 unsigned long aml__linux_maxnode(int last);
 
