@@ -62,6 +62,10 @@ void aml__tiering_publish_open(struct aml__tiering_publisher *p,
 			 __ATOMIC_RELEASE);
 }
 
+/* Each field a release store, so that readers that see it see the odd
+ * sequence number before it (a reader in another process checks it). */
+#define PUT(field, v) __atomic_store_n(&c->field, (uint64_t)(v), __ATOMIC_RELEASE)
+
 void aml__tiering_publish(struct aml__tiering_publisher *p,
 			  const struct aml_tiering_stats *s, int running)
 {
@@ -71,21 +75,20 @@ void aml__tiering_publish(struct aml__tiering_publisher *p,
 	if (c == NULL)
 		return;
 	seq = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	c->running = (uint64_t)running;
-	c->epochs = s->epochs;
-	c->pages_fast = s->pages_fast;
-	c->pages_slow = s->pages_slow;
-	c->promoted = s->promoted;
-	c->demoted = s->demoted;
-	c->busy = s->busy;
-	c->pages_managed = s->pages_managed;
-	c->pages_hot = s->pages_hot;
-	c->pages_huge = s->pages_huge;
-	c->epoch_ns = s->epoch_ns;
-	c->total_ns = s->total_ns;
-	__atomic_store_n(&c->seq, seq + 2, __ATOMIC_RELEASE);
+	PUT(seq, seq + 1);
+	PUT(running, running);
+	PUT(epochs, s->epochs);
+	PUT(pages_fast, s->pages_fast);
+	PUT(pages_slow, s->pages_slow);
+	PUT(promoted, s->promoted);
+	PUT(demoted, s->demoted);
+	PUT(busy, s->busy);
+	PUT(pages_managed, s->pages_managed);
+	PUT(pages_hot, s->pages_hot);
+	PUT(pages_huge, s->pages_huge);
+	PUT(epoch_ns, s->epoch_ns);
+	PUT(total_ns, s->total_ns);
+	PUT(seq, seq + 2);
 }
 
 void aml__tiering_publish_close(struct aml__tiering_publisher *p)
