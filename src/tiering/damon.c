@@ -1,4 +1,5 @@
-/* Placeholder replaced below. */
+/* DAMON's virtual-address monitoring (sysfs, root): declared, not
+ * written yet; the probe says it does not work. */
 #include "aml.h"
 #include "tiering/method.h"
 

@@ -49,17 +49,15 @@
  *   costs one minor fault at its first write per epoch, and several
  *   tierings of one process each see the writes since the last epoch of
  *   any of them. Huge pages stay huge.
- * - ::AML_TIERING_METHOD_DAMON: root (CAP_SYS_ADMIN), kernels with DAMON's
- *   sysfs interface and its virtual-address operations (6.1 and later with
- *   CONFIG_DAMON_VADDR and CONFIG_DAMON_SYSFS). A kernel thread samples the
- *   accessed bits of the ranges, *reads and writes*, in regions it adapts
- *   (at most one per page); one context of the system's DAMON, used only
- *   when no other is configured.
+ * - ::AML_TIERING_METHOD_DAMON: reserved for DAMON's virtual-address
+ *   monitoring through sysfs (root; it would see reads too; of the kernels
+ *   AML is tested on only 6.12 has it). Not implemented yet: asking for it
+ *   gives -::AML_ENOTSUP.
  * Linux's idle page tracking (`/sys/kernel/mm/page_idle/bitmap`) would be
- * another exact method for root; the kernels AML is tested on are built
+ * an exact method for root; the kernels AML is tested on are built
  * without it, so AML does not offer it.
- * ::AML_TIERING_METHOD_AUTO (a zeroed attribute) takes the first of UFFD_WP,
- * SOFT_DIRTY and DAMON that works here; the environment variable
+ * ::AML_TIERING_METHOD_AUTO (a zeroed attribute) takes the first of UFFD_WP
+ * and SOFT_DIRTY that works here; the environment variable
  * `AML_TIERING_METHOD` (`uffd-wp`, `soft-dirty` or `damon`), read at each
  * creation with AUTO, names one instead. aml_tiering_get_stats() says which
  * one a tiering got.
@@ -115,13 +113,13 @@ struct aml_tiering;
 
 /** How a tiering measures access (see the file's description). */
 enum aml_tiering_method {
-	/** The first method that works here: UFFD_WP, SOFT_DIRTY, DAMON. */
+	/** The first method that works here: UFFD_WP, then SOFT_DIRTY. */
 	AML_TIERING_METHOD_AUTO = 0,
 	/** Async userfaultfd write-protect + PAGEMAP_SCAN: writes, any user. */
 	AML_TIERING_METHOD_UFFD_WP,
 	/** Soft-dirty bits of /proc/self/pagemap: writes, any user. */
 	AML_TIERING_METHOD_SOFT_DIRTY,
-	/** DAMON's virtual-address monitoring: reads and writes, root. */
+	/** DAMON's virtual-address monitoring (not implemented yet). */
 	AML_TIERING_METHOD_DAMON,
 };
 
@@ -163,10 +161,14 @@ struct aml_tiering_attr {
 struct aml_tiering_stats {
 	/** Epochs run. */
 	size_t epochs;
-	/** Managed pages on fast nodes and on slow nodes (placed pages). */
-	size_t pages_fast, pages_slow;
-	/** Pages promoted to the fast tier and demoted from it, in all. */
-	size_t promoted, demoted;
+	/** Placed managed pages on fast nodes. */
+	size_t pages_fast;
+	/** Placed managed pages on other nodes (the slow tier's). */
+	size_t pages_slow;
+	/** Pages promoted to the fast tier, in all. */
+	size_t promoted;
+	/** Pages demoted from the fast tier, in all. */
+	size_t demoted;
 	/** Page moves the kernel refused (busy, pinned, node full), in all. */
 	size_t busy;
 	/** Managed pages, placed or not. */
@@ -177,8 +179,10 @@ struct aml_tiering_stats {
 	size_t pages_huge;
 	/** The fast tier's capacity in bytes (the default made explicit). */
 	size_t fast_capacity;
-	/** Wall time of the last epoch and of all epochs, nanoseconds. */
-	unsigned long long epoch_ns, total_ns;
+	/** Wall time of the last epoch, nanoseconds. */
+	unsigned long long epoch_ns;
+	/** Wall time of all epochs, nanoseconds. */
+	unsigned long long total_ns;
 	/** The method in use (never ::AML_TIERING_METHOD_AUTO). */
 	enum aml_tiering_method method;
 };
