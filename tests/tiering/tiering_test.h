@@ -129,4 +129,18 @@ static inline int tt_threads(void)
 	return n;
 }
 
+/* Threads of this process once the count settles on `want` (a joined
+ * thread leaves the count a little after pthread_join returns), at most
+ * two seconds. */
+static inline int tt_threads_settle(int want)
+{
+	int n = tt_threads();
+
+	for (int i = 0; i < 200 && n != want; i++) {
+		usleep(10000);
+		n = tt_threads();
+	}
+	return n;
+}
+
 #endif /* AML_TESTS_TIERING_TEST_H */
