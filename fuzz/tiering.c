@@ -28,9 +28,8 @@ static void fail(const char *what)
 static struct aml_tiering *make(void)
 {
 	struct aml_bitmap all;
-	struct aml_tiering_attr a = {.fast = &all,
-				     .flags = AML_TIERING_MEASURE_ONLY,
-				     .interval_ms = 1};
+	struct aml_tiering_attr a = {
+	    .fast = &all, .flags = AML_TIERING_MEASURE_ONLY, .interval_ms = 1};
 	struct aml_tiering *t = NULL;
 
 	aml_bitmap_zero(&all);
@@ -58,8 +57,8 @@ static void add(struct aml_tiering *t, size_t first, size_t n, int offset)
 
 	if (first + n > POOL)
 		n = POOL - first;
-	want = n > 0 && !offset && free_run(first, n) ? AML_SUCCESS
-						       : -AML_EINVAL;
+	want =
+	    n > 0 && !offset && free_run(first, n) ? AML_SUCCESS : -AML_EINVAL;
 	rc = aml_tiering_add(t, pool + first * page + offset, n * page);
 	if (rc != want)
 		fail("add: not what the model says");
@@ -120,13 +119,25 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		size_t first = data[k + 1] % POOL, n = data[k + 2] % (POOL + 1);
 
 		switch (data[k] % 6) {
-		case 0: add(t, first, n, 0); break;
-		case 1: add(t, first, n ? n : 1, 1 + data[k + 2] % 64); break;
-		case 2: rem(t, first, n); break;
-		case 3: step(t, running); break;
-		case 4: running = aml_tiering_start(t) == AML_SUCCESS || running; break;
+		case 0:
+			add(t, first, n, 0);
+			break;
+		case 1:
+			add(t, first, n ? n : 1, 1 + data[k + 2] % 64);
+			break;
+		case 2:
+			rem(t, first, n);
+			break;
+		case 3:
+			step(t, running);
+			break;
+		case 4:
+			running =
+			    aml_tiering_start(t) == AML_SUCCESS || running;
+			break;
 		default:
-			if (aml_tiering_stop(t) != (running ? AML_SUCCESS : -AML_EINVAL))
+			if (aml_tiering_stop(t) !=
+			    (running ? AML_SUCCESS : -AML_EINVAL))
 				fail("stop: not what the model says");
 			running = 0;
 		}

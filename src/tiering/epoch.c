@@ -45,8 +45,7 @@ static unsigned int backoff(const struct aml__tiering_range *r, size_t i)
 }
 
 /* New heat of the unit at page `i` (`u` pages), kept on each of them. */
-static unsigned int unit_heat(struct aml__tiering_range *r, size_t i,
-			      size_t u)
+static unsigned int unit_heat(struct aml__tiering_range *r, size_t i, size_t u)
 {
 	uint8_t w = 0;
 	uint16_t h;
@@ -68,8 +67,8 @@ static void rank_unit(struct aml_tiering *t, struct aml__tiering_range *r,
 	int tier = tier_of(t, r->node[i]);
 
 	if (b > 0)
-		r->flags[i] = (uint8_t)((r->flags[i] & ~AML__TIERING_BACKOFF) |
-					(b - 1));
+		r->flags[i] =
+		    (uint8_t)((r->flags[i] & ~AML__TIERING_BACKOFF) | (b - 1));
 	c->huge += (r->flags[i] & AML__TIERING_HUGE) ? u : 0;
 	if (r->node[i] == AML__TIERING_NO_NODE)
 		return;
@@ -145,8 +144,7 @@ static void promote(struct aml_tiering *t, struct aml__tiering_plan *p,
 
 static void account(struct aml_tiering *t, const struct census *c,
 		    const struct aml__tiering_moved *down,
-		    const struct aml__tiering_moved *up,
-		    unsigned long long ns)
+		    const struct aml__tiering_moved *up, unsigned long long ns)
 {
 	struct aml_tiering_stats *s = &t->stats;
 

@@ -125,7 +125,8 @@ static int find_huge(struct aml__tiering_range *r)
 /* Ask move_pages(2) the node of each unit; a huge page's pages share it. */
 static int query_nodes(struct aml__tiering_range *r)
 {
-	size_t page = aml__tiering_page_size(), n = 0, first[AML__TIERING_BATCH];
+	size_t page = aml__tiering_page_size(), n = 0,
+	       first[AML__TIERING_BATCH];
 	void *addr[AML__TIERING_BATCH];
 	int status[AML__TIERING_BATCH];
 

@@ -46,8 +46,7 @@ static void demote_excess(struct fast_cursor *c, struct aml__tiering_plan *p,
 	}
 }
 
-static void promote(struct aml__tiering_plan *p, unsigned int level,
-		    size_t x)
+static void promote(struct aml__tiering_plan *p, unsigned int level, size_t x)
 {
 	if (level != p->promote_level) {
 		p->promote_level = level;

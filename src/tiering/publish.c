@@ -22,7 +22,8 @@ static void node_list(const struct aml_bitmap *b, char *buf, size_t len)
 			continue;
 		while (j + 1 < AML_BITMAP_MAX && aml_bitmap_isset(b, j + 1))
 			j++;
-		at += (size_t)snprintf(buf + at, len - at, j > i ? "%s%d-%d" : "%s%d",
+		at += (size_t)snprintf(buf + at, len - at,
+				       j > i ? "%s%d-%d" : "%s%d",
 				       at ? "," : "", i, j);
 		i = j;
 	}
@@ -64,7 +65,8 @@ void aml__tiering_publish_open(struct aml__tiering_publisher *p,
 
 /* Each field a release store, so that readers that see it see the odd
  * sequence number before it (a reader in another process checks it). */
-#define PUT(field, v) __atomic_store_n(&c->field, (uint64_t)(v), __ATOMIC_RELEASE)
+#define PUT(field, v)                                                          \
+	__atomic_store_n(&c->field, (uint64_t)(v), __ATOMIC_RELEASE)
 
 void aml__tiering_publish(struct aml__tiering_publisher *p,
 			  const struct aml_tiering_stats *s, int running)

@@ -29,7 +29,7 @@ struct aml__tiering_range {
 	int16_t *node;
 	uint8_t *flags;
 	uint8_t *weight; /* this epoch's access: 0 none to 255 throughout */
-	size_t maplen;   /* bytes of the mapping holding all of this */
+	size_t maplen;	 /* bytes of the mapping holding all of this */
 };
 
 /* The base page size, and base pages per PMD (transparent huge page). */

@@ -73,15 +73,16 @@ static int choose(enum aml_tiering_method want,
 	const char *env = getenv("AML_TIERING_METHOD");
 
 	if (want == AML_TIERING_METHOD_AUTO && env != NULL && *env != '\0') {
-		want = (enum aml_tiering_method)-1;
+		want = (enum aml_tiering_method) - 1;
 		for (size_t i = 0; i < NMETHODS; i++)
 			if (!strcmp(env, methods[i]->name))
 				want = methods[i]->id;
-		if (want == (enum aml_tiering_method)-1)
+		if (want == (enum aml_tiering_method) - 1)
 			return -AML_EINVAL;
 	}
 	for (size_t i = 0; i < NMETHODS; i++)
-		if ((want == AML_TIERING_METHOD_AUTO || methods[i]->id == want) &&
+		if ((want == AML_TIERING_METHOD_AUTO ||
+		     methods[i]->id == want) &&
 		    methods[i]->probe() == AML_SUCCESS) {
 			*out = methods[i];
 			return AML_SUCCESS;
@@ -199,15 +200,16 @@ int aml_tiering_create(struct aml_tiering **out,
 	}
 	init_locks(t);
 	node_tables(t);
-	aml__tiering_publish_open(&t->pub, &t->fast, &t->slow, m->name, &t->stats,
-				  t->max_migrate, t->interval_ms);
+	aml__tiering_publish_open(&t->pub, &t->fast, &t->slow, m->name,
+				  &t->stats, t->max_migrate, t->interval_ms);
 	*out = t;
 	return AML_SUCCESS;
 }
 
 int aml_tiering_add(struct aml_tiering *t, void *ptr, size_t size)
 {
-	size_t page = aml__tiering_page_size(), len = (size + page - 1) & ~(page - 1);
+	size_t page = aml__tiering_page_size(),
+	       len = (size + page - 1) & ~(page - 1);
 	struct aml__tiering_range *r;
 	int rc;
 
@@ -232,7 +234,8 @@ int aml_tiering_add(struct aml_tiering *t, void *ptr, size_t size)
 
 int aml_tiering_remove(struct aml_tiering *t, void *ptr, size_t size)
 {
-	size_t page = aml__tiering_page_size(), len = (size + page - 1) & ~(page - 1);
+	size_t page = aml__tiering_page_size(),
+	       len = (size + page - 1) & ~(page - 1);
 	struct aml__tiering_range *r;
 
 	if (t == NULL || size == 0 || len < size)
@@ -291,8 +294,8 @@ static void *thread_main(void *arg)
 		pthread_mutex_unlock(&t->lock);
 		deadline(&ts, t->interval_ms);
 		pthread_mutex_lock(&t->ctl);
-		while (!t->stopping &&
-		       pthread_cond_timedwait(&t->wake, &t->ctl, &ts) != ETIMEDOUT)
+		while (!t->stopping && pthread_cond_timedwait(&t->wake, &t->ctl,
+							      &ts) != ETIMEDOUT)
 			;
 	}
 	pthread_mutex_unlock(&t->ctl);

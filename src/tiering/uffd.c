@@ -67,12 +67,11 @@ static int uffd_probe(void)
 		reg.range.start = (uintptr_t)p;
 		reg.range.len = len;
 		if (ioctl(fd, UFFDIO_REGISTER, &reg) == 0 &&
-		    aml__tiering_scan(pm, reg.range.start,
-				      reg.range.start + len,
-				      AML__PAGE_IS_WRITTEN,
-				      AML__PM_SCAN_WP_MATCHING |
-					  AML__PM_SCAN_CHECK_WPASYNC,
-				      ignore, NULL) == 0)
+		    aml__tiering_scan(
+			pm, reg.range.start, reg.range.start + len,
+			AML__PAGE_IS_WRITTEN,
+			AML__PM_SCAN_WP_MATCHING | AML__PM_SCAN_CHECK_WPASYNC,
+			ignore, NULL) == 0)
 			rc = AML_SUCCESS;
 	}
 	if (p != MAP_FAILED)
@@ -125,7 +124,7 @@ static int uffd_add(void *state, struct aml__tiering_range *r)
 	};
 
 	if (ioctl(s->uffd, UFFDIO_REGISTER, &reg) != 0)
-		return errno == EBUSY	  ? -AML_EBUSY
+		return errno == EBUSY	 ? -AML_EBUSY
 		       : errno == ENOMEM ? -AML_ENOMEM
 					 : -AML_EINVAL;
 	/* Protect every page now: the first sample then sees this epoch. */
@@ -163,11 +162,10 @@ static int uffd_sample(void *state, struct aml__tiering_range *r)
 	struct uffd_state *s = state;
 
 	memset(r->weight, 0, r->npages);
-	if (aml__tiering_scan(s->pagemap, r->start, r->start + r->size,
-			      AML__PAGE_IS_WRITTEN,
-			      AML__PM_SCAN_WP_MATCHING |
-				  AML__PM_SCAN_CHECK_WPASYNC,
-			      mark_written, r) != 0)
+	if (aml__tiering_scan(
+		s->pagemap, r->start, r->start + r->size, AML__PAGE_IS_WRITTEN,
+		AML__PM_SCAN_WP_MATCHING | AML__PM_SCAN_CHECK_WPASYNC,
+		mark_written, r) != 0)
 		return -AML_FAILURE;
 	return AML_SUCCESS;
 }

@@ -35,10 +35,11 @@ int main(int argc, char **argv)
 		for (size_t i = HOT_OFF; i < HOT_OFF + HOT_SIZE; i += 4096)
 			buf[i + rounds % 4096] = (unsigned char)(7 + 1);
 	for (size_t i = 0; i < SIZE; i++)
-		if (buf[i] != (i >= HOT_OFF && i < HOT_OFF + HOT_SIZE &&
-					   i % 4096 < (rounds < 4096 ? rounds : 4096)
-				       ? 8
-				       : 7))
+		if (buf[i] !=
+		    (i >= HOT_OFF && i < HOT_OFF + HOT_SIZE &&
+			     i % 4096 < (rounds < 4096 ? rounds : 4096)
+			 ? 8
+			 : 7))
 			return 2;
 	free(buf);
 	return 0;

@@ -50,7 +50,7 @@ static char *show(pid_t pid, char *out, size_t len)
 	n = fread(out, 1, len - 1, f);
 	out[n] = '\0';
 	CHECK(pclose(f) == 0);
-		return strstr(out, "\ntiering (");
+	return strstr(out, "\ntiering (");
 }
 
 static pid_t start(FILE **out)

@@ -56,8 +56,8 @@ static void bad_create(void)
 /* A tiering that can run here: two tiers, or one measuring only. */
 static struct aml_tiering *make(void)
 {
-	struct aml_tiering_attr a = {.fast = &fast, .slow = &slow,
-				     .fast_capacity = 1 << 20};
+	struct aml_tiering_attr a = {
+	    .fast = &fast, .slow = &slow, .fast_capacity = 1 << 20};
 	struct aml_tiering *t;
 
 	if (nnodes < 2) {
@@ -79,9 +79,9 @@ static void bad_ranges(struct aml_tiering *t, char *p, size_t page)
 	CHECK_EQ(aml_tiering_add(t, p, 0), -AML_EINVAL);
 	CHECK_EQ(aml_tiering_add(t, p + 1, page), -AML_EINVAL);
 	CHECK_EQ(aml_tiering_add(t, hole, page * 4), -AML_EINVAL);
-	CHECK_EQ(aml_tiering_add(t, (void *)(~(uintptr_t)0 & ~(page - 1)),
-				 page * 2),
-		 -AML_EINVAL);
+	CHECK_EQ(
+	    aml_tiering_add(t, (void *)(~(uintptr_t)0 & ~(page - 1)), page * 2),
+	    -AML_EINVAL);
 	CHECK_EQ(aml_tiering_add(t, p, page * 4), AML_SUCCESS);
 	/* Overlaps: same, inside, across either end. */
 	CHECK_EQ(aml_tiering_add(t, p, page * 4), -AML_EINVAL);
@@ -195,9 +195,9 @@ int main(void)
 	thread_states(t);
 	aml_tiering_destroy(&t);
 	cycles(p, page);
-	CHECK_EQ(strcmp(aml_tiering_method_name(AML_TIERING_METHOD_AUTO),
-			"auto"),
-		 0);
+	CHECK_EQ(
+	    strcmp(aml_tiering_method_name(AML_TIERING_METHOD_AUTO), "auto"),
+	    0);
 	CHECK_EQ(strcmp(aml_tiering_method_name((enum aml_tiering_method)99),
 			"unknown"),
 		 0);

@@ -75,8 +75,7 @@ static char *slow_buffer(size_t size, int huge)
 {
 	char *p = tt_map(size, huge);
 
-	CHECK(mbind(p, size, MPOL_BIND, slow.mask, AML_BITMAP_MAX + 1, 0) ==
-	      0);
+	CHECK(mbind(p, size, MPOL_BIND, slow.mask, AML_BITMAP_MAX + 1, 0) == 0);
 	return p;
 }
 
@@ -107,8 +106,8 @@ static double epoch(struct aml_tiering *t, char *p, size_t hot, int e,
 
 static void moving_hot_set(enum aml_tiering_method m)
 {
-	struct aml_tiering_attr a = {.fast = &fast, .slow = &slow,
-				     .fast_capacity = CAP, .method = m};
+	struct aml_tiering_attr a = {
+	    .fast = &fast, .slow = &slow, .fast_capacity = CAP, .method = m};
 	const size_t at[3] = {0, npages * 3 / 8, npages - nhot};
 	struct aml_tiering *t;
 	char *p = slow_buffer(SIZE, 0);
@@ -164,8 +163,8 @@ static long smaps_huge_kb(const void *p)
 static void huge_unit(enum aml_tiering_method m)
 {
 	size_t hsize = 2 << 20, size = 4 * hsize, hp = hsize / tt_page();
-	struct aml_tiering_attr a = {.fast = &fast, .slow = &slow,
-				     .fast_capacity = CAP, .method = m};
+	struct aml_tiering_attr a = {
+	    .fast = &fast, .slow = &slow, .fast_capacity = CAP, .method = m};
 	char *raw = slow_buffer(size + hsize, 1);
 	char *p = (char *)(((uintptr_t)raw + hsize - 1) & ~(hsize - 1));
 	struct aml_tiering_stats s;
@@ -195,8 +194,7 @@ static void huge_unit(enum aml_tiering_method m)
 		CHECK_EQ(smaps_huge_kb(p), kb);
 	}
 	for (size_t i = 0; i < size; i++)
-		CHECK(p[i] == (i >= hsize && i < 2 * hsize &&
-				       i % tt_page() == 0
+		CHECK(p[i] == (i >= hsize && i < 2 * hsize && i % tt_page() == 0
 				   ? 3 + 5
 				   : 3));
 	aml_tiering_destroy(&t);
@@ -206,8 +204,8 @@ static void huge_unit(enum aml_tiering_method m)
 /* A hot page that a pipe holds. */
 static void busy_page(enum aml_tiering_method m)
 {
-	struct aml_tiering_attr a = {.fast = &fast, .slow = &slow,
-				     .fast_capacity = CAP, .method = m};
+	struct aml_tiering_attr a = {
+	    .fast = &fast, .slow = &slow, .fast_capacity = CAP, .method = m};
 	char *p = slow_buffer(8 * tt_page(), 0);
 	struct iovec iov = {.iov_base = p, .iov_len = tt_page()};
 	struct aml_tiering_stats s;

@@ -38,7 +38,8 @@ static void *write_loop(void *arg)
 			i = (rng >> 8) % w->npages;
 			if (k % 4 != 0)
 				i %= w->npages / 8;
-			((unsigned long *)(buf + (w->first + i) * tt_page()))[1]++;
+			((unsigned long *)(buf +
+					   (w->first + i) * tt_page()))[1]++;
 			w->counts[i]++;
 		}
 		w->rounds++;
@@ -48,7 +49,8 @@ static void *write_loop(void *arg)
 
 static struct aml_tiering *make(int nnodes)
 {
-	struct aml_tiering_attr a = {.fast = &fast, .slow = &slow,
+	struct aml_tiering_attr a = {.fast = &fast,
+				     .slow = &slow,
 				     .fast_capacity = SIZE / 4,
 				     .interval_ms = 5};
 	struct aml_tiering *t;
@@ -120,11 +122,11 @@ int main(void)
 			      w[i].counts[p]);
 		free(w[i].counts);
 	}
-	printf("%d nodes, %s: %lu+%lu rounds of writes, %zu epochs, %zu promoted, %zu demoted, %zu "
+	printf("%d nodes, %s: %lu+%lu rounds of writes, %zu epochs, %zu "
+	       "promoted, %zu demoted, %zu "
 	       "busy; every write intact\n",
 	       nnodes, aml_tiering_method_name(s.method), w[0].rounds,
-	       w[1].rounds, s.epochs, s.promoted,
-	       s.demoted, s.busy);
+	       w[1].rounds, s.epochs, s.promoted, s.demoted, s.busy);
 	CHECK(s.epochs > 0);
 	if (nnodes >= 2)
 		CHECK(s.promoted > 0);
