@@ -49,15 +49,29 @@
  *   costs one minor fault at its first write per epoch, and several
  *   tierings of one process each see the writes since the last epoch of
  *   any of them. Huge pages stay huge.
- * - ::AML_TIERING_METHOD_DAMON: reserved for DAMON's virtual-address
- *   monitoring through sysfs (root; it would see reads too; of the kernels
- *   AML is tested on only 6.12 has it). Not implemented yet: asking for it
- *   gives -::AML_ENOTSUP.
+ * - ::AML_TIERING_METHOD_DAMON: root (it writes DAMON's files under
+ *   `/sys/kernel/mm/damon/admin`), kernels with DAMON's virtual-address
+ *   monitoring and its sysfs interface (CONFIG_DAMON_VADDR,
+ *   CONFIG_DAMON_SYSFS; of the kernels AML is tested on, 6.12). It sees
+ *   *reads and writes*: DAMON samples the accessed bits of the page
+ *   tables. The tiering takes DAMON's only kdamond, which must be unused
+ *   (one such tiering in the system at a time; -::AML_ENOTSUP otherwise),
+ *   and sets it to watch the managed ranges, one page per region up to
+ *   1024 pages in all (above, DAMON's adaptive regions of several pages:
+ *   an access to one page counts for its region). Each epoch takes at
+ *   least about 100 ms (DAMON's sysfs answers a request on its next poll,
+ *   every 100 ms) and flushes the process's TLB once (so that DAMON sees
+ *   pages the TLB holds); the kernel thread samples every tenth of
+ *   `interval_ms`. Add and remove restart the kdamond. Huge pages stay
+ *   huge.
  * Linux's idle page tracking (`/sys/kernel/mm/page_idle/bitmap`) would be
- * an exact method for root; the kernels AML is tested on are built
- * without it, so AML does not offer it.
- * ::AML_TIERING_METHOD_AUTO (a zeroed attribute) takes the first of UFFD_WP
- * and SOFT_DIRTY that works here; the environment variable
+ * an exact method for root too; no kernel AML is tested on (Debian's 6.1
+ * and 6.12, the 6.18 host) is built with it, so AML does not offer it.
+ * ::AML_TIERING_METHOD_AUTO (a zeroed attribute) takes the first of
+ * UFFD_WP, SOFT_DIRTY and DAMON that works here: an ordinary process gets
+ * UFFD_WP on Linux 6.7 and later, SOFT_DIRTY before; DAMON (for root
+ * only, system-wide, slower epochs) is picked by AUTO only where neither
+ * works, and otherwise only when asked for. The environment variable
  * `AML_TIERING_METHOD` (`uffd-wp`, `soft-dirty` or `damon`), read at each
  * creation with AUTO, names one instead. aml_tiering_get_stats() says which
  * one a tiering got.
@@ -119,7 +133,8 @@ enum aml_tiering_method {
 	AML_TIERING_METHOD_UFFD_WP,
 	/** Soft-dirty bits of /proc/self/pagemap: writes, any user. */
 	AML_TIERING_METHOD_SOFT_DIRTY,
-	/** DAMON's virtual-address monitoring (not implemented yet). */
+	/** DAMON's virtual-address monitoring through sysfs: reads and
+	 * writes, root. */
 	AML_TIERING_METHOD_DAMON,
 };
 
@@ -213,7 +228,8 @@ AML_EXPORT int aml_tiering_create(struct aml_tiering **t,
  * a `ptr` not page aligned, a range not wholly mapped or past the end of
  * the user address space, or one overlapping a range already managed;
  * -::AML_EBUSY when the method cannot watch the range (another
- * userfaultfd watches it); -::AML_ENOMEM when memory is short.
+ * userfaultfd watches it; DAMON refused its regions); -::AML_ENOMEM when
+ * memory is short.
  * Thread safety: safe; waits for an epoch running meanwhile.
  */
 AML_EXPORT int aml_tiering_add(struct aml_tiering *t, void *ptr, size_t size);
