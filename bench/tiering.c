@@ -11,16 +11,25 @@
  * 2. Hot-set capture (two tiers: the allowed nodes, first half fast):
  *    a buffer 4x the fast capacity on the slow tier, its hot set half the
  *    capacity, moved twice; per epoch the share of the hot set on the fast
- *    tier (independent move_pages(2) query), the bytes migrated and the
- *    engine's time. With AML_BENCH_TIERING=kernel in the environment the
- *    same epochs run without AML's tiering, for the kernel's own
- *    (numa_balancing=2) to be measured side by side.
+ *    tier (independent move_pages(2) query) and the bytes migrated.
+ * AML_BENCH_TIERING=capture in the environment runs part 2 alone;
+ * AML_BENCH_TIERING=kernel (root, a kernel with memory tiers) runs it on
+ * the kernel's tiers with AML's engine and then under the kernel's own
+ * tiering (NUMA balancing mode 2 with demotion, at its default scan
+ * period and at 100 ms), each in a process of its own, side by side in
+ * one table; kernel+damon adds a column for AML's engine measuring with
+ * DAMON (reported, not judged: above 1024 pages its regions span several
+ * pages).
  * AML_BENCH_CAPACITY (default 16M, 4M with --quick) sets the capacity. */
 #include <aml.h>
 #include <aml/higher/tiering.h>
+#include <glob.h>
+#include <numa.h>
 #include <numaif.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -105,7 +114,8 @@ static void *prepare(size_t size)
 	for (int i = 0; i < n; i++)
 		aml_bitmap_set(&all, (unsigned int)nodes[i]);
 	for (int m = 0; d && m < NMETHODS; m++) {
-		struct aml_tiering_attr a = {.fast = &all, .method = methods_id[m],
+		struct aml_tiering_attr a = {.fast = &all,
+					     .method = methods_id[m],
 					     .flags = AML_TIERING_MEASURE_ONLY};
 
 		if (table[m].run == NULL)
@@ -156,9 +166,8 @@ static void print_engine(const struct bench_results *res)
 		printf("  %6s", bench_size_str(res->sizes[k], buf));
 		for (int m = 1; m < NMETHODS; m++)
 			if (engine_epochs[k][m])
-				printf("  %s %.2f (%zu epochs)",
-				       table[m].name, engine_ms[k][m],
-				       engine_epochs[k][m]);
+				printf("  %s %.2f (%zu epochs)", table[m].name,
+				       engine_ms[k][m], engine_epochs[k][m]);
 			else
 				printf("  %s n/a", table[m].name);
 		printf("\n");
@@ -174,7 +183,7 @@ static int run(const void *arg, void *data, size_t size, long i)
 	if (b->t == NULL && *(const int *)arg > 0)
 		return -1;
 	return updates(b, nwords / 2 - hot_n / 2, hot_n, COST_UPDATES) != 1 ? 1
-										  : 1;
+									    : 1;
 }
 
 /* Untimed: the epoch's measurement. */
@@ -210,7 +219,8 @@ static void setup(void)
 	for (int i = 0; i < n; i++)
 		aml_bitmap_set(&all, (unsigned int)nodes[i]);
 	for (int m = 1; m < NMETHODS; m++) {
-		struct aml_tiering_attr a = {.fast = &all, .method = methods_id[m],
+		struct aml_tiering_attr a = {.fast = &all,
+					     .method = methods_id[m],
 					     .flags = AML_TIERING_MEASURE_ONLY};
 		struct aml_tiering *t;
 
@@ -247,7 +257,7 @@ static struct bench_spec spec = {
 };
 
 /* Share of pages [first, first + n) of `p` on a node of `fast`. */
-static double on_fast(const char *p, size_t first, size_t n,
+static double on_fast(const void *p, size_t first, size_t n,
 		      const struct aml_bitmap *fast)
 {
 	void **pages = malloc(n * sizeof(*pages));
@@ -255,7 +265,7 @@ static double on_fast(const char *p, size_t first, size_t n,
 	size_t on = 0;
 
 	for (size_t i = 0; pages && status && i < n; i++)
-		pages[i] = (void *)(p + (first + i) * psize);
+		pages[i] = (char *)p + (first + i) * psize;
 	if (pages == NULL || status == NULL ||
 	    move_pages(0, n, pages, NULL, status, 0) != 0)
 		exit(1);
@@ -285,134 +295,505 @@ static size_t env_size(const char *name, size_t dflt)
 	return (size_t)x;
 }
 
-struct capture {
-	struct aml_bitmap fast, slow;
-	struct buffer b;
-	struct aml_tiering *t; /* NULL: the kernel's own tiering */
-	size_t cap, nhot;
-	int reached[3];
-	size_t worst_churn, max_fast;
-};
+/* The kernel's counters of its tiering (/proc/vmstat). */
+static const char *const vm_names[] = {
+    "numa_pte_updates",	  "numa_hint_faults", "pgpromote_candidate",
+    "pgpromote_success",  "pgdemote_kswapd",  "pgdemote_direct",
+    "pgdemote_khugepaged"};
+#define NVM 7
+/* Index of the first counter of pages moved (promoted, then demoted). */
+#define VM_MOVED 3
 
-/* One epoch of phase `ph`: updates, then the tiering's step (or the
- * kernel's time), then the row. */
-static void capture_epoch(struct capture *c, int ph, int e, int k)
+static void vmstat(unsigned long long v[NVM])
 {
-	size_t npages = c->b.size / psize, hot = (size_t[]){0, npages * 3 / 8,
-							   npages - c->nhot}[ph];
-	struct aml_tiering_stats s = {0};
-	size_t before, moved = 0, fast_pages;
-	double t0 = bench_now(), cap;
+	char name[64];
+	unsigned long long x;
+	FILE *f = fopen("/proc/vmstat", "r");
 
-	if (c->t)
-		aml_tiering_get_stats(c->t, &s);
-	before = s.promoted + s.demoted;
-	updates(&c->b, hot * psize / 8, c->nhot * psize / 8, CAPTURE_UPDATES);
-	if (c->t) {
-		aml_tiering_step(c->t);
-		aml_tiering_get_stats(c->t, &s);
-		moved = s.promoted + s.demoted - before;
-	} else {
-		/* The kernel scans on its own clock: give it an epoch. */
-		while (bench_now() - t0 < 0.2)
-			usleep(10000);
-	}
-	cap = on_fast((char *)c->b.words, hot, c->nhot, &c->fast);
-	fast_pages = (size_t)(on_fast((char *)c->b.words, 0, npages, &c->fast) *
-			      (double)npages + 0.5);
-	c->max_fast = fast_pages > c->max_fast ? fast_pages : c->max_fast;
-	if (c->reached[ph] < 0 && cap >= 0.9)
-		c->reached[ph] = k;
-	if (c->reached[ph] > 0 && k > 10 && moved > c->worst_churn)
-		c->worst_churn = moved;
-	printf("%5d %5d %8.1f%% %10.2f %10zu %9.2f\n", e, ph, 100 * cap,
-	       (double)moved * psize / (1 << 20), fast_pages,
-	       c->t ? s.epoch_ns / 1e6 : 0.0);
+	memset(v, 0, NVM * sizeof(*v));
+	while (f && fscanf(f, "%63s %llu", name, &x) == 2)
+		for (int i = 0; i < NVM; i++)
+			if (!strcmp(name, vm_names[i]))
+				v[i] = x;
+	if (f)
+		fclose(f);
 }
 
-static int capture_setup(struct capture *c, int quick)
-{
-	int nodes[BENCH_MAX_NODES], n = bench_nodes(nodes);
-	const char *kernel = getenv("AML_BENCH_TIERING");
+/* The kernel's settings a kernel pass changes, restored after it. */
+#define SCAN "/sys/kernel/debug/sched/numa_balancing/"
+static const char *const knob_path[] = {
+    "/proc/sys/kernel/numa_balancing", "/sys/kernel/mm/numa/demotion_enabled",
+    SCAN "scan_delay_ms", SCAN "scan_period_min_ms"};
+#define NKNOBS 4
+static char knob_saved[NKNOBS][32];
 
-	if (n < 2)
+static int knob(int i, char *get, const char *set)
+{
+	FILE *f = fopen(knob_path[i], get ? "r" : "w");
+	int ok;
+
+	if (f == NULL)
 		return -1;
-	memset(c, 0, sizeof(*c));
+	ok = get ? fgets(get, 32, f) != NULL : fputs(set, f) >= 0;
+	if (get && ok)
+		get[strcspn(get, "\n")] = '\0';
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* NUMA balancing in tiering mode with demotion; with `fast_scan`, its
+ * scan delay and shortest period 100 ms (debugfs). */
+static int kernel_on(int fast_scan)
+{
+	int n = fast_scan ? NKNOBS : 2;
+
+	if (fast_scan && access(SCAN, F_OK) != 0)
+		(void)mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
 	for (int i = 0; i < n; i++)
-		aml_bitmap_set(i < (n + 1) / 2 ? &c->fast : &c->slow,
-			       (unsigned int)nodes[i]);
-	c->cap = env_size("AML_BENCH_CAPACITY", quick ? 4 << 20 : 16 << 20);
-	c->nhot = c->cap / 2 / psize;
-	c->b.size = 4 * c->cap;
-	c->b.words = mmap(NULL, c->b.size, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (c->b.words == MAP_FAILED ||
-	    madvise(c->b.words, c->b.size, MADV_NOHUGEPAGE) != 0 ||
-	    mbind(c->b.words, c->b.size, MPOL_BIND, c->slow.mask,
+		if (knob(i, knob_saved[i], NULL) != 0)
+			return -1;
+	return knob(0, NULL, "2") || knob(1, NULL, "true") ||
+	       (fast_scan && (knob(2, NULL, "100") || knob(3, NULL, "100")));
+}
+
+static void kernel_off(int fast_scan)
+{
+	for (int i = 0; i < (fast_scan ? NKNOBS : 2); i++)
+		(void)knob(i, NULL, knob_saved[i]);
+}
+
+#define PHASES 3
+#define NEPOCHS (PHASES * EPOCHS)
+/* Beside the kernel, an epoch lasts this long: after its updates the
+ * program computes without touching memory (NUMA balancing scans on the
+ * program's CPU time). */
+#define KERNEL_EPOCH_S 0.2
+
+enum pass_kind { PASS_AML, PASS_KERNEL, PASS_KERNEL_FAST };
+
+/* One column of the capture table: AML's engine with one method, or the
+ * kernel's tiering. */
+struct pass {
+	const char *name;
+	enum pass_kind kind;
+	enum aml_tiering_method method;
+	int ran;
+	double capture[NEPOCHS], moved_mib[NEPOCHS];
+	int reached[PHASES];
+	size_t max_fast, worst_churn;
+	double engine_ms;
+	size_t busy;
+	unsigned long long vm[NVM]; /* the kernel's counters during it */
+};
+
+struct capture {
+	struct aml_bitmap fast, slow;
+	size_t cap, nhot, size;
+	double epoch_s; /* 0: epochs as fast as they go */
+	void *filler;
+	size_t filler_size;
+};
+
+static size_t hot_first(const struct capture *c, int ph)
+{
+	size_t npages = c->size / psize;
+
+	return ph == 0 ? 0 : ph == 1 ? npages * 3 / 8 : npages - c->nhot;
+}
+
+/* Pages moved so far: by the tiering `t`, or by the kernel. */
+static unsigned long long moved_pages(struct aml_tiering *t)
+{
+	unsigned long long v[NVM], n = 0;
+	struct aml_tiering_stats s;
+
+	if (t != NULL) {
+		aml_tiering_get_stats(t, &s);
+		return s.promoted + s.demoted;
+	}
+	vmstat(v);
+	for (int i = VM_MOVED; i < NVM; i++)
+		n += v[i];
+	return n;
+}
+
+static void compute_until(double end)
+{
+	while (bench_now() < end)
+		for (volatile int i = 0; i < 1000; i++)
+			;
+}
+
+/* Epoch `e`: the updates, the rest of the epoch computing, the step of
+ * AML's tiering `t` if any, then the measurements. */
+static void pass_epoch(const struct capture *c, struct pass *p,
+		       struct buffer *b, struct aml_tiering *t, int e)
+{
+	int ph = e / EPOCHS, k = e % EPOCHS + 1;
+	size_t hot = hot_first(c, ph), npages = c->size / psize, fast_pages;
+	unsigned long long before = moved_pages(t), moved;
+	double t0 = bench_now();
+
+	updates(b, hot * psize / 8, c->nhot * psize / 8, CAPTURE_UPDATES);
+	compute_until(t0 + c->epoch_s);
+	if (t != NULL)
+		aml_tiering_step(t);
+	moved = moved_pages(t) - before;
+	p->capture[e] = on_fast(b->words, hot, c->nhot, &c->fast);
+	p->moved_mib[e] = (double)moved * psize / (1 << 20);
+	fast_pages =
+	    (size_t)(on_fast(b->words, 0, npages, &c->fast) * (double)npages +
+		     0.5);
+	p->max_fast = fast_pages > p->max_fast ? fast_pages : p->max_fast;
+	if (p->reached[ph] < 0 && p->capture[e] >= 0.9)
+		p->reached[ph] = k;
+	if (p->reached[ph] > 0 && k > 10 && moved > p->worst_churn)
+		p->worst_churn = moved;
+}
+
+/* The buffer, placed on the slow tier, its policy then the default one
+ * (so that the kernel's tiering may move it too). */
+static int map_slow(const struct capture *c, struct buffer *b)
+{
+	b->size = c->size;
+	b->rng = 2463534242ULL;
+	b->words = mmap(NULL, b->size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->words == MAP_FAILED ||
+	    madvise(b->words, b->size, MADV_NOHUGEPAGE) != 0 ||
+	    mbind(b->words, b->size, MPOL_BIND, c->slow.mask,
 		  AML_BITMAP_MAX + 1, 0) != 0)
 		return -1;
-	memset(c->b.words, 1, c->b.size);
-	c->b.rng = 2463534242ULL;
-	if (kernel == NULL || strcmp(kernel, "kernel") != 0) {
-		struct aml_tiering_attr a = {.fast = &c->fast, .slow = &c->slow,
-					     .fast_capacity = c->cap};
+	memset(b->words, 1, b->size);
+	return mbind(b->words, b->size, MPOL_DEFAULT, NULL, 0, 0);
+}
 
-		if (aml_tiering_create(&c->t, &a) != 0 ||
-		    aml_tiering_add(c->t, c->b.words, c->b.size) != 0)
-			return -1;
+static int pass_tiering(const struct capture *c, const struct pass *p,
+			struct buffer *b, struct aml_tiering **t)
+{
+	struct aml_tiering_attr a = {.fast = &c->fast,
+				     .slow = &c->slow,
+				     .fast_capacity = c->cap,
+				     .method = p->method};
+
+	if (aml_tiering_create(t, &a) != AML_SUCCESS)
+		return -1;
+	return aml_tiering_add(*t, b->words, b->size);
+}
+
+static void pass_run(const struct capture *c, struct pass *p)
+{
+	struct buffer b = {0};
+	struct aml_tiering *t = NULL;
+	struct aml_tiering_stats s;
+	unsigned long long v0[NVM];
+	int fast_scan = p->kind == PASS_KERNEL_FAST;
+
+	for (int ph = 0; ph < PHASES; ph++)
+		p->reached[ph] = -1;
+	if (map_slow(c, &b) != 0 ||
+	    (p->kind == PASS_AML && pass_tiering(c, p, &b, &t) != 0) ||
+	    (p->kind != PASS_AML && kernel_on(fast_scan) != 0)) {
+		printf("%s: could not be set up here: not run\n", p->name);
+		if (p->kind != PASS_AML)
+			kernel_off(fast_scan);
+	} else {
+		vmstat(v0);
+		for (int e = 0; e < NEPOCHS; e++)
+			pass_epoch(c, p, &b, t, e);
+		vmstat(p->vm);
+		for (int i = 0; i < NVM; i++)
+			p->vm[i] -= v0[i];
+		p->ran = 1;
+		if (t != NULL && aml_tiering_get_stats(t, &s) == 0 && s.epochs)
+			p->engine_ms = s.total_ns / 1e6 / s.epochs;
+		if (t != NULL) {
+			p->name = aml_tiering_method_name(s.method);
+			p->busy = s.busy;
+		}
+		if (p->kind != PASS_AML)
+			kernel_off(fast_scan);
+	}
+	aml_tiering_destroy(&t);
+	if (b.words != NULL && b.words != MAP_FAILED)
+		munmap(b.words, b.size);
+}
+
+/* pass_run() in a child process of its own, so that each pass starts
+ * with the kernel's NUMA balancing state of a new process. */
+static void pass_fork(const struct capture *c, struct pass *p)
+{
+	struct pass *shared = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+	int status;
+
+	if (shared == MAP_FAILED)
+		exit(1);
+	*shared = *p;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		pass_run(c, shared);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0)
+		printf("%s: its process failed\n", p->name);
+	*p = *shared;
+	munmap(shared, sizeof(*p));
+}
+
+/* The kernel's memory tiers, printed: the nodes of the highest (the one
+ * of smallest number) into `fast`, the others into `slow`. Returns the
+ * number of tiers. */
+static int kernel_tiers(struct aml_bitmap *fast, struct aml_bitmap *slow)
+{
+	glob_t g;
+	int n = 0, best = -1;
+	char list[256];
+
+	aml_bitmap_zero(fast);
+	aml_bitmap_zero(slow);
+	if (glob("/sys/devices/virtual/memory_tiering/memory_tier*", 0, NULL,
+		 &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		int id = atoi(strrchr(g.gl_pathv[i], 'r') + 1);
+
+		best = best < 0 || id < best ? id : best;
+	}
+	printf("the kernel's memory tiers:");
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char path[300];
+		FILE *f;
+		struct aml_bitmap b;
+		int id = atoi(strrchr(g.gl_pathv[i], 'r') + 1);
+
+		snprintf(path, sizeof(path), "%s/nodelist", g.gl_pathv[i]);
+		f = fopen(path, "r");
+		if (f == NULL || fgets(list, sizeof(list), f) == NULL)
+			list[0] = '\0';
+		if (f)
+			fclose(f);
+		list[strcspn(list, "\n")] = '\0';
+		printf(" memory_tier%d nodes %s;", id, list);
+		if (aml_bitmap_from_string(&b, list) == 0)
+			for (unsigned int k = 0; k < AML_BITMAP_MAX; k++)
+				if (aml_bitmap_isset(&b, k))
+					aml_bitmap_set(id == best ? fast : slow,
+						       k);
+		n++;
+	}
+	printf("\n");
+	globfree(&g);
+	return n;
+}
+
+/* Pages of the kernel's promotion watermark on nodes of `fast`
+ * (/proc/zoneinfo): the free memory it keeps on a node it promotes to. */
+static size_t promo_pages(const struct aml_bitmap *fast)
+{
+	char line[256];
+	int node = -1;
+	size_t sum = 0, x;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d,", &node) == 1)
+			continue;
+		if (node >= 0 && aml_bitmap_isset(fast, (unsigned int)node) &&
+		    sscanf(line, " promo %zu", &x) == 1)
+			sum += x;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+static long long fast_free(const struct capture *c)
+{
+	long long free_b, total = 0;
+
+	for (unsigned int n = 0; n < AML_BITMAP_MAX; n++)
+		if (aml_bitmap_isset(&c->fast, n) &&
+		    numa_node_size64((int)n, &free_b) >= 0)
+			total += free_b;
+	return total;
+}
+
+/* Locked memory on the fast nodes leaving about the capacity free (and
+ * the promotion watermark): the kernel's tiering then has the room that
+ * AML's is given. */
+static void fill_fast(struct capture *c)
+{
+	long long keep = (long long)(c->cap + promo_pages(&c->fast) * psize);
+	long long total = fast_free(c);
+
+	if (total <= keep)
+		return;
+	c->filler_size = (size_t)(total - keep);
+	c->filler = mmap(NULL, c->filler_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->filler == MAP_FAILED ||
+	    mbind(c->filler, c->filler_size, MPOL_BIND, c->fast.mask,
+		  AML_BITMAP_MAX + 1, 0) != 0 ||
+	    madvise(c->filler, c->filler_size, MADV_DONTFORK) != 0 ||
+	    mlock(c->filler, c->filler_size) != 0) {
+		printf("(could not lock the fast nodes' memory: the kernel's "
+		       "tiering has all of it)\n");
+		if (c->filler != MAP_FAILED)
+			munmap(c->filler, c->filler_size);
+		c->filler = NULL;
+		return;
+	}
+	/* The kernel took some for itself meanwhile: give that back. */
+	for (int k = 0; k < 4 && (total = fast_free(c)) < keep; k++) {
+		size_t back =
+		    ((size_t)(keep - total) + psize - 1) / psize * psize;
+
+		back = back < c->filler_size ? back : c->filler_size;
+		c->filler_size -= back;
+		munmap((char *)c->filler + c->filler_size, back);
+	}
+	printf("%.1f MiB of the fast nodes locked, %.1f MiB left free (the "
+	       "promotion watermark: %.1f MiB)\n",
+	       c->filler_size / 1048576.0, total / 1048576.0,
+	       promo_pages(&c->fast) * psize / 1048576.0);
+}
+
+static int capture_setup(struct capture *c, int quick, int kernel)
+{
+	int nodes[BENCH_MAX_NODES], n = bench_nodes(nodes);
+
+	memset(c, 0, sizeof(*c));
+	if (n < 2)
+		return -1;
+	if (!kernel || kernel_tiers(&c->fast, &c->slow) < 2) {
+		if (kernel)
+			printf("the kernel has fewer than two memory tiers: "
+			       "its tiering has nowhere to demote to\n");
+		aml_bitmap_zero(&c->fast);
+		aml_bitmap_zero(&c->slow);
+		for (int i = 0; i < n; i++)
+			aml_bitmap_set(i < (n + 1) / 2 ? &c->fast : &c->slow,
+				       (unsigned int)nodes[i]);
+	}
+	c->cap = env_size("AML_BENCH_CAPACITY", quick ? 4 << 20 : 16 << 20);
+	c->nhot = c->cap / 2 / psize;
+	c->size = 4 * c->cap;
+	if (kernel) {
+		c->epoch_s = KERNEL_EPOCH_S;
+		fill_fast(c);
 	}
 	return 0;
 }
 
-/* Part 2: returns 0 if the targets were met (or could not be tried). */
-static int capture_run(int quick)
+static void print_table(const struct capture *c, const struct pass *p, int np)
 {
-	struct capture c;
-	struct aml_tiering_stats s = {0};
-	char f[64], sl[64];
-	int e = 0, ok = 1;
+	char cap[24], size[24];
 
-	if (capture_setup(&c, quick) != 0) {
-		printf("\nhot-set capture: needs two tiers (two nodes) and a "
-		       "method: not run\n");
+	printf("\nhot-set capture: fast %s, slow %s, capacity %s, buffer %s "
+	       "(4x), hot set 1/2 capacity, moved twice; epochs of %.0f ms\n"
+	       "per epoch: the share of the hot set on the fast tier, MiB "
+	       "migrated\nepoch phase",
+	       aml_bitmap_to_string(&c->fast), aml_bitmap_to_string(&c->slow),
+	       bench_size_str(c->cap, cap), bench_size_str(c->size, size),
+	       c->epoch_s * 1e3);
+	for (int i = 0; i < np; i++)
+		printf(" %14s", p[i].name);
+	printf("\n");
+	for (int e = 0; e < NEPOCHS; e++) {
+		printf("%5d %5d", e + 1, e / EPOCHS);
+		for (int i = 0; i < np; i++)
+			if (p[i].ran)
+				printf(" %6.1f%% %6.2f", 100 * p[i].capture[e],
+				       p[i].moved_mib[e]);
+			else
+				printf(" %14s", "n/a");
+		printf("\n");
+	}
+}
+
+/* One line per column: its targets (judged for AML's engine with the
+ * method it picks by itself only);
+ * returns 1 if AML's missed one. */
+static int print_summary(const struct capture *c, const struct pass *p)
+{
+	int ok = 1, aml = p->kind == PASS_AML && p->method == 0;
+	size_t allowed = c->cap / psize, npages = c->size / psize;
+
+	if (!p->ran)
+		return 0;
+	for (int ph = 0; ph < PHASES; ph++)
+		ok &= p->reached[ph] > 0 && p->reached[ph] <= 10;
+	printf("%s: epochs to 90%% capture after each move %d, %d, %d "
+	       "(-1: never; target 10: %s); most pages on fast %zu, capacity "
+	       "%zu (%s); most migrated per epoch once converged %.1f%% "
+	       "(target 5%%: %s)",
+	       p->name, p->reached[0], p->reached[1], p->reached[2],
+	       aml ? bench_met(ok) : "not judged", p->max_fast, allowed,
+	       aml ? bench_met(p->max_fast <= allowed) : "not judged",
+	       100.0 * p->worst_churn / npages,
+	       aml ? bench_met(p->worst_churn * 20 <= npages) : "not judged");
+	if (p->kind == PASS_AML)
+		printf("; engine %.2f ms per epoch; %zu page moves refused",
+		       p->engine_ms, p->busy);
+	else
+		for (int i = 0; i < NVM; i++)
+			printf("%s %s +%llu", i ? "," : ";", vm_names[i],
+			       p->vm[i]);
+	printf("\n");
+	return aml &&
+	       (!ok || p->max_fast > allowed || p->worst_churn * 20 > npages);
+}
+
+/* Part 2: returns 1 if AML's engine missed a target. `kernel`: 0 AML's
+ * engine alone, 1 beside the kernel's tiering, 2 with DAMON's column too. */
+static int capture_run(int quick, int kernel)
+{
+	struct pass p[] = {
+	    {.name = "aml", .kind = PASS_AML},
+	    {.name = "kernel", .kind = PASS_KERNEL},
+	    {.name = "kernel 100ms", .kind = PASS_KERNEL_FAST},
+	    {.name = "damon",
+	     .kind = PASS_AML,
+	     .method = AML_TIERING_METHOD_DAMON},
+	};
+	int np = kernel == 2 ? 4 : kernel ? 3 : 1, failed = 0;
+	struct capture c;
+
+	if (capture_setup(&c, quick, kernel) != 0) {
+		printf("\nhot-set capture: needs two nodes: not run\n");
 		return 0;
 	}
-	if (c.t)
-		aml_tiering_get_stats(c.t, &s);
-	printf("\nhot-set capture: %s, fast %s, slow %s, capacity %s, "
-	       "buffer 4x, hot set 1/2 capacity, moved twice\n"
-	       "epoch phase  capture   MiB moved   on fast  engine ms\n",
-	       c.t ? aml_tiering_method_name(s.method) : "kernel's tiering",
-	       aml_bitmap_to_string(&c.fast), aml_bitmap_to_string(&c.slow),
-	       bench_size_str(c.cap, f));
-	(void)sl;
-	for (int ph = 0; ph < 3; ph++) {
-		c.reached[ph] = -1;
-		for (int k = 1; k <= EPOCHS; k++)
-			capture_epoch(&c, ph, ++e, k);
-		ok &= c.reached[ph] > 0 && c.reached[ph] <= 10;
-	}
-	printf("epochs to 90%% capture after each move: %d, %d, %d (target "
-	       "10: %s); most pages on fast %zu of %zu allowed (%s); most "
-	       "migrated per epoch once converged %.1f%% of the pages "
-	       "(target 5%%: %s)\n",
-	       c.reached[0], c.reached[1], c.reached[2], bench_met(ok),
-	       c.max_fast, c.cap / psize,
-	       bench_met(c.max_fast <= c.cap / psize || !c.t),
-	       100.0 * c.worst_churn * psize / c.b.size,
-	       bench_met(c.worst_churn * 20 * psize <= c.b.size));
-	aml_tiering_destroy(&c.t);
-	munmap(c.b.words, c.b.size);
-	return c.t == NULL ? 0 : !ok;
+	for (int i = 0; i < np; i++)
+		pass_fork(&c, &p[i]);
+	print_table(&c, p, np);
+	for (int i = 0; i < np; i++)
+		failed |= print_summary(&c, &p[i]);
+	if (c.filler != NULL)
+		munmap(c.filler, c.filler_size);
+	return failed;
 }
 
 int main(int argc, char **argv)
 {
+	const char *mode = getenv("AML_BENCH_TIERING");
+	int kernel = !mode			     ? 0
+		     : !strcmp(mode, "kernel")	     ? 1
+		     : !strcmp(mode, "kernel+damon") ? 2
+						     : 0;
 	struct bench_results res;
-	int capture_failed;
 
-	bench_run(&spec, argc, argv, &res);
-	print_engine(&res);
-	capture_failed = capture_run(res.opts.quick);
-	return bench_status(&res) || capture_failed;
+	memset(&res, 0, sizeof(res));
+	if (kernel || (mode && !strcmp(mode, "capture"))) {
+		bench_parse(argc, argv, spec.help, spec.reps, spec.quick_reps,
+			    &res.opts);
+		psize = (size_t)sysconf(_SC_PAGESIZE);
+		bench_print_machine(stdout, "tiering: hot-set capture");
+	} else {
+		bench_run(&spec, argc, argv, &res);
+		print_engine(&res);
+	}
+	return capture_run(res.opts.quick, kernel) | bench_status(&res);
 }
