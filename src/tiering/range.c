@@ -26,7 +26,7 @@ int aml__tiering_range_new(struct aml__tiering_range **out, uintptr_t ptr,
 {
 	size_t npages = size / aml__tiering_page_size();
 	size_t head = align_up(sizeof(struct aml__tiering_range), 16);
-	size_t len = head + npages * (sizeof(uint16_t) * 2 + 2);
+	size_t len = head + npages * (sizeof(uint16_t) * 2 + 3);
 	struct aml__tiering_range *r;
 	char *mem;
 
@@ -45,6 +45,7 @@ int aml__tiering_range_new(struct aml__tiering_range **out, uintptr_t ptr,
 	r->node = (int16_t *)(r->heat + npages);
 	r->flags = (uint8_t *)(r->node + npages);
 	r->weight = r->flags + npages;
+	r->mark = r->weight + npages;
 	for (size_t i = 0; i < npages; i++)
 		r->node[i] = AML__TIERING_NO_NODE;
 	*out = r;

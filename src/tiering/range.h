@@ -29,6 +29,7 @@ struct aml__tiering_range {
 	int16_t *node;
 	uint8_t *flags;
 	uint8_t *weight; /* this epoch's access: 0 none to 255 throughout */
+	uint8_t *mark;	 /* bits of the measuring method's own, 0 at first */
 	size_t maplen;	 /* bytes of the mapping holding all of this */
 };
 

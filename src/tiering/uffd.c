@@ -5,6 +5,16 @@
  * returns the written pages of a range and protects them again, in one
  * call. Writes only; any user (the descriptor is created for user-mode
  * faults only, which needs no privilege).
+ *
+ * Each watched page written costs the program one fault per epoch. A
+ * block of BLOCK pages at least half of which are steady (written in five
+ * epochs running, heat STEADY, and when last watched) is therefore
+ * watched one epoch in ROTATION only, the blocks in turn, the weights of
+ * its pages meanwhile the last ones measured: such blocks cost ROTATION
+ * times fewer faults, and a page there that stops being written is seen
+ * at most ROTATION epochs late. Other blocks, those where pages become
+ * hot among them, are watched every epoch. Whole blocks keep the calls
+ * to PAGEMAP_SCAN few.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +35,15 @@
 #define FEATURE_WP_UNPOPULATED (1 << 13)
 #define FEATURE_WP_ASYNC (1 << 15)
 
+#define ROTATION 4
+#define STEADY 700
+#define BLOCK 64
+/* Bit of aml__tiering_range::mark: not watched in the epoch ending. */
+#define SKIPPED 1
+
 struct uffd_state {
 	int uffd, pagemap;
+	unsigned long epoch;
 };
 
 static int uffd_new(void)
@@ -144,6 +161,7 @@ static void uffd_remove(void *state, struct aml__tiering_range *r)
 	(void)ioctl(s->uffd, UFFDIO_UNREGISTER, &range);
 }
 
+/* A region of pages written: the weight of those watched. */
 static void mark_written(void *arg, const struct aml__page_region *reg)
 {
 	struct aml__tiering_range *r = arg;
@@ -151,22 +169,71 @@ static void mark_written(void *arg, const struct aml__page_region *reg)
 	size_t first = (reg->start - r->start) / page;
 	size_t last = (reg->end - r->start) / page;
 
-	if (last > r->npages)
-		last = r->npages;
-	if (first < last)
-		memset(r->weight + first, 255, last - first);
+	for (size_t i = first; i < last && i < r->npages; i++)
+		if (!(r->mark[i] & SKIPPED))
+			r->weight[i] = 255;
+}
+
+/* Whether the block of pages [a, b) sits the next epoch out. */
+static int skips(const struct uffd_state *s, const struct aml__tiering_range *r,
+		 size_t a, size_t b)
+{
+	size_t steady = 0;
+
+	if ((a / BLOCK + s->epoch) % ROTATION == 0)
+		return 0;
+	for (size_t i = a; i < b; i++)
+		steady += r->weight[i] == 255 && r->heat[i] >= STEADY;
+	return 2 * steady >= b - a;
+}
+
+static size_t block_end(const struct aml__tiering_range *r, size_t a)
+{
+	size_t b = (a / BLOCK + 1) * BLOCK;
+
+	return b < r->npages ? b : r->npages;
+}
+
+/* Pages [a, b) of `r`, all skipping the next epoch or none: weights of
+ * those watched in this one, then protected again unless skipping. */
+static int watch(struct uffd_state *s, struct aml__tiering_range *r, size_t a,
+		 size_t b, int skip)
+{
+	size_t page = aml__tiering_page_size();
+	int rc;
+
+	for (size_t i = a; i < b; i++)
+		if (!(r->mark[i] & SKIPPED))
+			r->weight[i] = 0;
+	rc = aml__tiering_scan(
+	    s->pagemap, r->start + a * page, r->start + b * page,
+	    AML__PAGE_IS_WRITTEN,
+	    skip ? 0 : AML__PM_SCAN_WP_MATCHING | AML__PM_SCAN_CHECK_WPASYNC,
+	    mark_written, r);
+	memset(r->mark + a, skip ? SKIPPED : 0, b - a);
+	return rc;
 }
 
 static int uffd_sample(void *state, struct aml__tiering_range *r)
 {
 	struct uffd_state *s = state;
 
-	memset(r->weight, 0, r->npages);
-	if (aml__tiering_scan(
-		s->pagemap, r->start, r->start + r->size, AML__PAGE_IS_WRITTEN,
-		AML__PM_SCAN_WP_MATCHING | AML__PM_SCAN_CHECK_WPASYNC,
-		mark_written, r) != 0)
-		return -AML_FAILURE;
+	for (size_t a = 0, b; a < r->npages; a = b) {
+		int skip = skips(s, r, a, block_end(r, a));
+
+		for (b = block_end(r, a);
+		     b < r->npages && skips(s, r, b, block_end(r, b)) == skip;
+		     b = block_end(r, b))
+			;
+		if (watch(s, r, a, b, skip) != 0)
+			return -AML_FAILURE;
+	}
+	return AML_SUCCESS;
+}
+
+static int uffd_begin(void *state)
+{
+	((struct uffd_state *)state)->epoch++;
 	return AML_SUCCESS;
 }
 
@@ -178,5 +245,6 @@ const struct aml__tiering_method aml__tiering_uffd = {
     .close = uffd_close,
     .add = uffd_add,
     .remove = uffd_remove,
+    .begin = uffd_begin,
     .sample = uffd_sample,
 };
