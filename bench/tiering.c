@@ -504,16 +504,12 @@ static void pass_run(const struct capture *c, struct pass *p)
 	struct aml_tiering *t = NULL;
 	struct aml_tiering_stats s;
 	unsigned long long v0[NVM];
-	int fast_scan = p->kind == PASS_KERNEL_FAST;
 
 	for (int ph = 0; ph < PHASES; ph++)
 		p->reached[ph] = -1;
 	if (map_slow(c, &b) != 0 ||
-	    (p->kind == PASS_AML && pass_tiering(c, p, &b, &t) != 0) ||
-	    (p->kind != PASS_AML && kernel_on(fast_scan) != 0)) {
+	    (p->kind == PASS_AML && pass_tiering(c, p, &b, &t) != 0)) {
 		printf("%s: could not be set up here: not run\n", p->name);
-		if (p->kind != PASS_AML)
-			kernel_off(fast_scan);
 	} else {
 		vmstat(v0);
 		for (int e = 0; e < NEPOCHS; e++)
@@ -528,8 +524,6 @@ static void pass_run(const struct capture *c, struct pass *p)
 			p->name = aml_tiering_method_name(s.method);
 			p->busy = s.busy;
 		}
-		if (p->kind != PASS_AML)
-			kernel_off(fast_scan);
 	}
 	aml_tiering_destroy(&t);
 	if (b.words != NULL && b.words != MAP_FAILED)
@@ -537,14 +531,25 @@ static void pass_run(const struct capture *c, struct pass *p)
 }
 
 /* pass_run() in a child process of its own, so that each pass starts
- * with the kernel's NUMA balancing state of a new process. */
+ * with the kernel's NUMA balancing state of a new process (whose scan
+ * delay and period are set when it is forked: the kernel's settings
+ * come first). */
 static void pass_fork(const struct capture *c, struct pass *p)
 {
-	struct pass *shared = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
-				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int fast_scan = p->kind == PASS_KERNEL_FAST;
+	struct pass *shared;
 	pid_t pid;
 	int status;
 
+	if (p->kind != PASS_AML && kernel_on(fast_scan) != 0) {
+		printf("%s: the kernel's settings could not be changed: not "
+		       "run\n",
+		       p->name);
+		kernel_off(fast_scan);
+		return;
+	}
+	shared = mmap(NULL, sizeof(*p), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		exit(1);
 	*shared = *p;
@@ -559,6 +564,8 @@ static void pass_fork(const struct capture *c, struct pass *p)
 		printf("%s: its process failed\n", p->name);
 	*p = *shared;
 	munmap(shared, sizeof(*p));
+	if (p->kind != PASS_AML)
+		kernel_off(fast_scan);
 }
 
 /* The kernel's memory tiers, printed: the nodes of the highest (the one
