@@ -33,18 +33,18 @@
  * small interface:
  * - ::AML_TIERING_METHOD_UFFD_WP: any user, Linux 6.7 and later. The
  *   ranges are registered with a userfaultfd in asynchronous write-protect
- *   mode; each epoch one PAGEMAP_SCAN ioctl of `/proc/self/pagemap` per
- *   range returns the pages written since the last one and write-protects
+ *   mode; each epoch PAGEMAP_SCAN ioctls of `/proc/self/pagemap` over the
+ *   ranges return the pages written since the last one and write-protect
  *   them again. It sees *writes only*, touches nothing outside the managed
  *   ranges, and costs the program one minor fault on the first write to a
  *   watched page per epoch. Pages written epoch after epoch are watched
  *   one epoch in four (by blocks of 64 pages at least half of which were
  *   written in the last five epochs; their weights meanwhile the last
  *   measured), which cuts those faults by four and sees such a page stop
- *   being written up to four epochs late. The kernel splits a transparent huge page at its first
- *   write under this mode, so its huge pages become base pages. A range
- *   already registered with another userfaultfd cannot be added
- *   (-::AML_EBUSY).
+ *   being written up to four epochs late. The kernel splits a
+ *   transparent huge page at its first write under this mode, so its huge
+ *   pages become base pages. A range already registered with another
+ *   userfaultfd cannot be added (-::AML_EBUSY).
  * - ::AML_TIERING_METHOD_SOFT_DIRTY: any user, kernels built with
  *   CONFIG_MEM_SOFT_DIRTY. Each epoch reads the soft-dirty bits of the
  *   ranges in `/proc/self/pagemap`, then writes 4 to
