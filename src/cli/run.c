@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "aml/higher/tiering.h"
 #include "cli.h"
 #include "cli/parse.h"
 #include "preload/config.h"
@@ -19,10 +20,21 @@
 #define PRELOAD_NAME "libaml-preload.so"
 
 /* The preload library's variables, in the order of run_env's values. */
-enum { POLICY, NODES, WEIGHTS, MIN_SIZE, ALL, POPULATE, NVARS };
+enum {
+	POLICY,
+	NODES,
+	WEIGHTS,
+	MIN_SIZE,
+	ALL,
+	POPULATE,
+	TIER,
+	FAST_CAPACITY,
+	NVARS
+};
 static const char *const env_names[NVARS] = {
-    "AML_PRELOAD_POLICY",   "AML_PRELOAD_NODES", "AML_PRELOAD_WEIGHTS",
+    "AML_PRELOAD_POLICY",   "AML_PRELOAD_NODES",	 "AML_PRELOAD_WEIGHTS",
     "AML_PRELOAD_MIN_SIZE", "AML_PRELOAD_ALL",	 "AML_PRELOAD_POPULATE",
+    "AML_PRELOAD_TIER",	    "AML_PRELOAD_FAST_CAPACITY",
 };
 
 /* What the options set: each variable's value (NULL: unset). */
@@ -42,7 +54,9 @@ enum {
 	OPT_MIN_SIZE,
 	OPT_ALL,
 	OPT_POPULATE,
-	OPT_PRELOAD
+	OPT_PRELOAD,
+	OPT_TIER,
+	OPT_FAST_CAPACITY
 };
 
 static const struct option options[] = {
@@ -55,6 +69,8 @@ static const struct option options[] = {
     {"all-allocations", no_argument, NULL, OPT_ALL},
     {"populate", no_argument, NULL, OPT_POPULATE},
     {"preload", required_argument, NULL, OPT_PRELOAD},
+    {"tier", required_argument, NULL, OPT_TIER},
+    {"fast-capacity", required_argument, NULL, OPT_FAST_CAPACITY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -62,7 +78,9 @@ static const struct option options[] = {
 static int set_placement(struct run_env *e, const char *policy,
 			 const char *nodes, const char *option)
 {
-	int var = !strcmp(policy, "weighted") ? WEIGHTS : NODES;
+	int var = !strcmp(policy, "weighted") ? WEIGHTS
+		  : !strcmp(policy, "tier")   ? TIER
+					      : NODES;
 
 	if (e->values[POLICY] != NULL)
 		return aml_cli_usage_error("run",
@@ -115,6 +133,12 @@ static int parse_option(struct run_env *e, int opt)
 	case OPT_PRELOAD:
 		e->preload = optarg;
 		return 0;
+	case OPT_TIER:
+		return set_placement(e, "tier", optarg, "--tier");
+	case OPT_FAST_CAPACITY:
+		e->values[FAST_CAPACITY] = optarg;
+		e->options[FAST_CAPACITY] = "--fast-capacity";
+		return 0;
 	case 'h':
 		aml_cli_help(stdout);
 		return -1;
@@ -156,6 +180,25 @@ static int config_error(const struct run_env *e, const char *err)
 	return aml_cli_usage_error("run", "%s", err);
 }
 
+/* Make the tiering once: its nodes and a way to measure access. */
+static int check_tiering(const struct aml_preload_config *config)
+{
+	struct aml_tiering *t;
+	int rc = aml_preload_tiering_create(config, &t);
+
+	aml_tiering_destroy(&t);
+	if (rc == -AML_ENOTSUP)
+		return aml_cli_usage_error(
+		    "run",
+		    "--tier: no way to measure access here (see "
+		    "<aml/higher/tiering.h>: soft-dirty bits, or Linux 6.7 "
+		    "for userfaultfd write-protection)");
+	if (rc != AML_SUCCESS)
+		return aml_cli_usage_error("run", "--tier: %s",
+					   aml_strerror(rc));
+	return 0;
+}
+
 /* Parse the settings as the library will, and make the area once. */
 static int check_placement(struct run_env *e)
 {
@@ -183,7 +226,7 @@ static int check_placement(struct run_env *e)
 		    "run", "this placement is not available here: %s",
 		    aml_strerror(rc));
 	aml_preload_area_destroy(&config, &area);
-	return 0;
+	return config.policy == AML_PRELOAD_TIER ? check_tiering(&config) : 0;
 }
 
 /* Whether `path` names a readable file. */

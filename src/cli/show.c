@@ -6,7 +6,10 @@
  * answer takes the same time for a 64 GiB sparse mapping as for a small
  * one.
  */
+#include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "aml.h"
 #include "cli.h"
+#include "tiering/counters.h"
 
 /* Nodes counted per mapping. */
 #define MAX_NODES 64
@@ -37,11 +41,16 @@ struct mapping {
 	char *map;
 };
 
+/* Tierings of the process seen: their published counters. */
+#define MAX_TIERINGS 16
+
 struct process {
 	int pid;
 	char name[64];
 	struct mapping *maps;
 	size_t count, cap;
+	struct aml__tiering_counters tierings[MAX_TIERINGS];
+	size_t ntierings;
 };
 
 static int open_error(const struct process *p, const char *file)
@@ -365,6 +374,104 @@ static const char *short_name(const char *backing)
 	return slash != NULL && slash[1] != '\0' ? slash + 1 : backing;
 }
 
+/* The counters in descriptor `fd` as of one moment (the writer makes
+ * the sequence number odd while it writes). Returns 0 or -1. */
+static int read_counters(int fd, struct aml__tiering_counters *c)
+{
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t seq;
+
+		if (pread(fd, c, sizeof(*c), 0) != (ssize_t)sizeof(*c) ||
+		    c->magic != AML__TIERING_COUNTERS_MAGIC)
+			return -1;
+		if (c->seq % 2 == 0 &&
+		    pread(fd, &seq, sizeof(seq),
+			  offsetof(struct aml__tiering_counters, seq)) ==
+			(ssize_t)sizeof(seq) &&
+		    seq == c->seq)
+			return 0;
+		usleep(100);
+	}
+	return -1;
+}
+
+/* The tierings' memory files among the process's descriptors (another
+ * process's memfd opened through /proc/PID/fd/N); a child's inherited
+ * copy, written by its parent, is not its own. */
+static void read_tierings(struct process *p)
+{
+	char dir[64], path[320], link[256];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", p->pid);
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && p->ntierings < MAX_TIERINGS) {
+		struct aml__tiering_counters *c = &p->tierings[p->ntierings];
+		ssize_t n;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, "/memfd:" AML__TIERING_COUNTERS_NAME " ",
+			    strlen("/memfd:" AML__TIERING_COUNTERS_NAME " ")))
+			continue;
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		if (read_counters(fd, c) == 0 && c->pid == p->pid)
+			p->ntierings++;
+		close(fd);
+	}
+	closedir(d);
+}
+
+static void print_tiering(const struct aml__tiering_counters *c)
+{
+	char size[32];
+
+	printf("tiering (%s%s): fast %s, slow %s, capacity %s: %llu epochs, "
+	       "%llu pages on fast, %llu on slow, %llu hot, %llu huge; %llu "
+	       "promoted, %llu demoted, %llu busy; last epoch %.2f ms\n",
+	       c->method, c->running ? ", running" : "", c->fast,
+	       c->slow[0] ? c->slow : "-",
+	       aml_cli_human_size(c->fast_capacity, size, sizeof(size)),
+	       (unsigned long long)c->epochs,
+	       (unsigned long long)c->pages_fast,
+	       (unsigned long long)c->pages_slow,
+	       (unsigned long long)c->pages_hot,
+	       (unsigned long long)c->pages_huge,
+	       (unsigned long long)c->promoted,
+	       (unsigned long long)c->demoted, (unsigned long long)c->busy,
+	       c->epoch_ns / 1e6);
+}
+
+static void print_tiering_json(const struct aml__tiering_counters *c)
+{
+	printf("{\"method\": \"%s\", \"running\": %s, \"fast\": \"%s\", "
+	       "\"slow\": \"%s\", \"fast_capacity\": %llu, \"epochs\": %llu, "
+	       "\"pages_fast\": %llu, \"pages_slow\": %llu, \"pages_hot\": "
+	       "%llu, \"pages_huge\": %llu, \"pages_managed\": %llu, "
+	       "\"promoted\": %llu, \"demoted\": %llu, \"busy\": %llu, "
+	       "\"epoch_ns\": %llu, \"total_ns\": %llu}",
+	       c->method, c->running ? "true" : "false", c->fast, c->slow,
+	       (unsigned long long)c->fast_capacity,
+	       (unsigned long long)c->epochs,
+	       (unsigned long long)c->pages_fast,
+	       (unsigned long long)c->pages_slow,
+	       (unsigned long long)c->pages_hot,
+	       (unsigned long long)c->pages_huge,
+	       (unsigned long long)c->pages_managed,
+	       (unsigned long long)c->promoted,
+	       (unsigned long long)c->demoted, (unsigned long long)c->busy,
+	       (unsigned long long)c->epoch_ns,
+	       (unsigned long long)c->total_ns);
+}
+
 static void print_text(const struct process *p)
 {
 	unsigned long placed = 0;
@@ -391,6 +498,8 @@ static void print_text(const struct process *p)
 		}
 		putchar('\n');
 	}
+	for (size_t i = 0; i < p->ntierings; i++)
+		print_tiering(&p->tierings[i]);
 }
 
 /* A JSON string: quotes, backslashes and control characters escaped. */
@@ -428,6 +537,11 @@ static void print_json(const struct process *p)
 		printf("}, \"map\": ");
 		json_string(m->map ? m->map : "");
 		putchar('}');
+	}
+	printf("\n], \"tierings\": [");
+	for (size_t i = 0; i < p->ntierings; i++) {
+		printf("%s\n  ", i ? "," : "");
+		print_tiering_json(&p->tierings[i]);
 	}
 	printf("\n]}\n");
 }
@@ -500,6 +614,7 @@ int aml_cli_show(int argc, char **argv)
 		return 1;
 	}
 	read_name(&p);
+	read_tierings(&p);
 	rc = page_maps(&p, width) != 0;
 	if (json)
 		print_json(&p);

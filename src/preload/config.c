@@ -5,6 +5,7 @@
 
 #include "aml/area/hwloc.h"
 #include "aml/area/linux.h"
+#include "aml/higher/tiering.h"
 #include "cli/parse.h"
 
 static const struct {
@@ -21,6 +22,7 @@ static const struct {
     {"latency", AML_PRELOAD_BEST, AML_AREA_HWLOC_LATENCY},
     {"capacity", AML_PRELOAD_BEST, AML_AREA_HWLOC_CAPACITY},
     {"local", AML_PRELOAD_BEST, AML_AREA_HWLOC_LOCAL},
+    {"tier", AML_PRELOAD_TIER, 0},
 };
 
 static int fail_var(char *err, size_t errlen, const char *var,
@@ -45,7 +47,7 @@ static int parse_policy(struct aml_preload_config *c, const char *v, char *err,
 	}
 	return fail_var(err, errlen, "AML_PRELOAD_POLICY", v,
 			"unknown policy (default, bind, preferred, interleave, "
-			"weighted, bandwidth, latency, capacity, local)");
+			"weighted, bandwidth, latency, capacity, local, tier)");
 }
 
 static int parse_flag(int *flag, const char *var, const char *v, char *err,
@@ -59,6 +61,48 @@ static int parse_flag(int *flag, const char *var, const char *v, char *err,
 		return 0;
 	}
 	return fail_var(err, errlen, var, v, "expected 0 or 1");
+}
+
+/* AML_PRELOAD_TIER: "FAST:SLOW", two disjoint node lists. */
+static int parse_tiers(struct aml_preload_config *c, const char *v,
+		       const struct aml_bitmap *present, char *err,
+		       size_t errlen)
+{
+	char why[AML_CLI_ERRLEN], fast[256];
+	const char *colon = v ? strchr(v, ':') : NULL;
+
+	if (colon == NULL || (size_t)(colon - v) >= sizeof(fast))
+		return fail_var(err, errlen, "AML_PRELOAD_TIER", v ? v : "",
+				"expected FAST:SLOW, two node lists");
+	memcpy(fast, v, (size_t)(colon - v));
+	fast[colon - v] = '\0';
+	if (aml_cli_parse_nodes(fast, present, &c->fast, why, sizeof(why)) ||
+	    aml_cli_parse_nodes(colon + 1, present, &c->nodes, why,
+				sizeof(why)))
+		return fail_var(err, errlen, "AML_PRELOAD_TIER", v, why);
+	for (unsigned int i = 0; i < AML_BITMAP_MAX; i++)
+		if (aml_bitmap_isset(&c->fast, i) &&
+		    aml_bitmap_isset(&c->nodes, i))
+			return fail_var(err, errlen, "AML_PRELOAD_TIER", v,
+					"the tiers share a node");
+	return 0;
+}
+
+/* AML_PRELOAD_FAST_CAPACITY, with the tier policy only. */
+static int parse_capacity(struct aml_preload_config *c, const char *v,
+			  char *err, size_t errlen)
+{
+	char why[AML_CLI_ERRLEN];
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (c->policy != AML_PRELOAD_TIER)
+		return fail_var(err, errlen, "AML_PRELOAD_FAST_CAPACITY", v,
+				"only with the tier policy");
+	if (aml_cli_parse_size(v, &c->fast_capacity, why, sizeof(why)) != 0)
+		return fail_var(err, errlen, "AML_PRELOAD_FAST_CAPACITY", v,
+				why);
+	return 0;
 }
 
 /* AML_PRELOAD_NODES, or AML_PRELOAD_WEIGHTS for the weighted policy. */
@@ -106,8 +150,12 @@ int aml_preload_config_parse(struct aml_preload_config *c,
 	c->min_size = AML_PRELOAD_DEFAULT_MIN_SIZE;
 	if (parse_policy(c, get("AML_PRELOAD_POLICY"), err, errlen) != 0)
 		return -1;
-	if (parse_nodes(c, get("AML_PRELOAD_NODES"), get("AML_PRELOAD_WEIGHTS"),
-			present, err, errlen) != 0)
+	if (c->policy == AML_PRELOAD_TIER
+		? parse_tiers(c, get("AML_PRELOAD_TIER"), present, err, errlen)
+		: parse_nodes(c, get("AML_PRELOAD_NODES"),
+			      get("AML_PRELOAD_WEIGHTS"), present, err, errlen))
+		return -1;
+	if (parse_capacity(c, get("AML_PRELOAD_FAST_CAPACITY"), err, errlen))
 		return -1;
 	if (size != NULL &&
 	    aml_cli_parse_size(size, &c->min_size, why, sizeof(why)) != 0)
@@ -128,6 +176,8 @@ int aml_preload_area_create(const struct aml_preload_config *c,
 	    [AML_PRELOAD_PREFERRED] = AML_AREA_LINUX_POLICY_PREFERRED,
 	    [AML_PRELOAD_INTERLEAVE] = AML_AREA_LINUX_POLICY_INTERLEAVE,
 	    [AML_PRELOAD_WEIGHTED] = AML_AREA_LINUX_POLICY_WEIGHTED_INTERLEAVE,
+	    /* Large allocations start on the slow tier. */
+	    [AML_PRELOAD_TIER] = AML_AREA_LINUX_POLICY_BIND,
 	};
 	struct aml_area_linux_attr attr = {0};
 
@@ -151,4 +201,16 @@ void aml_preload_area_destroy(const struct aml_preload_config *c,
 		aml_area_hwloc_destroy(area);
 	else
 		aml_area_linux_destroy(area);
+}
+
+int aml_preload_tiering_create(const struct aml_preload_config *c,
+			       struct aml_tiering **t)
+{
+	struct aml_tiering_attr attr = {
+	    .fast = &c->fast,
+	    .slow = &c->nodes,
+	    .fast_capacity = c->fast_capacity,
+	};
+
+	return aml_tiering_create(t, &attr);
 }

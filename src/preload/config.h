@@ -18,6 +18,8 @@ enum aml_preload_policy {
 	AML_PRELOAD_WEIGHTED,
 	/* The hwloc area's best target for `criterion`. */
 	AML_PRELOAD_BEST,
+	/* Bound to the slow tier, managed by a tiering (AML_PRELOAD_TIER). */
+	AML_PRELOAD_TIER,
 };
 
 /* Allocations from this size on go to AML when AML_PRELOAD_MIN_SIZE is unset.
@@ -37,6 +39,10 @@ struct aml_preload_config {
 	int all;
 	/* Pages are placed when mapped, not at first touch. */
 	int populate;
+	/* The tier policy: fast nodes (`nodes` are the slow ones) and the
+	 * fast tier's capacity (0: the tiering's default). */
+	struct aml_bitmap fast;
+	size_t fast_capacity;
 };
 
 /*
@@ -59,5 +65,13 @@ int aml_preload_area_create(const struct aml_preload_config *c,
 /* Destroy an area from aml_preload_area_create(). */
 void aml_preload_area_destroy(const struct aml_preload_config *c,
 			      struct aml_area **area);
+
+struct aml_tiering;
+/*
+ * Create the tiering of the tier policy, not started. Returns
+ * AML_SUCCESS or -AML_Exxx (-AML_ENOTSUP: no way to measure access here).
+ */
+int aml_preload_tiering_create(const struct aml_preload_config *c,
+			       struct aml_tiering **t);
 
 #endif /* AML_PRELOAD_CONFIG_H */

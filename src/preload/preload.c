@@ -34,6 +34,7 @@
 #include "aml.h"
 #include "aml/area/linux.h"
 #include "aml/higher/allocator/heap.h"
+#include "aml/higher/tiering.h"
 #include "cli/parse.h"
 #include "config.h"
 #include "table.h"
@@ -81,6 +82,9 @@ static atomic_size_t boot_used;
 static struct aml_area *area;
 /* With AML_PRELOAD_ALL: allocations under min_size. */
 static struct aml_allocator *heap;
+/* With the tier policy: manages every AML mapping (not in a child after
+ * fork, which has no tiering thread). */
+static struct aml_tiering *tiering;
 static struct aml_preload_config config;
 static size_t min_size = SIZE_MAX;
 static size_t page_size = 4096;
@@ -233,6 +237,12 @@ static void *aml_map(size_t size, size_t align)
 		return NULL;
 	}
 	atomic_fetch_add(&nmappings, 1);
+	if (tiering != NULL) {
+		busy++;
+		/* Unmanaged, the mapping still works, on the slow tier. */
+		(void)aml_tiering_add(tiering, m.base, len);
+		busy--;
+	}
 	return m.ptr;
 }
 
@@ -256,6 +266,8 @@ static size_t mapping_size(const struct aml_preload_mapping *m)
 static void aml_unmap(const struct aml_preload_mapping *m)
 {
 	busy++;
+	if (tiering != NULL)
+		(void)aml_tiering_remove(tiering, m->base, m->length);
 	aml_area_munmap(area, m->base, m->length);
 	busy--;
 }
@@ -510,6 +522,29 @@ static void report(const char *what)
 						      : sizeof(line) - 1);
 }
 
+static void forget_tiering(void)
+{
+	tiering = NULL;
+}
+
+/* The tier policy: a tiering over every mapping, its thread started. */
+static int start_tiering(void)
+{
+	char why[AML_CLI_ERRLEN];
+	int rc = aml_preload_tiering_create(&config, &tiering);
+
+	if (rc == AML_SUCCESS && (rc = aml_tiering_start(tiering)) != 0)
+		aml_tiering_destroy(&tiering);
+	if (rc != AML_SUCCESS) {
+		snprintf(why, sizeof(why), "cannot create the tiering: %s",
+			 aml_strerror(rc));
+		report(why);
+		return -1;
+	}
+	pthread_atfork(NULL, NULL, forget_tiering);
+	return 0;
+}
+
 __attribute__((constructor)) static void preload_init(void)
 {
 	char err[AML_CLI_ERRLEN * 2], why[AML_CLI_ERRLEN];
@@ -532,6 +567,10 @@ __attribute__((constructor)) static void preload_init(void)
 		snprintf(why, sizeof(why), "cannot create the area: %s",
 			 aml_strerror(rc));
 		report(why);
+		goto out;
+	}
+	if (config.policy == AML_PRELOAD_TIER && start_tiering() != 0) {
+		aml_preload_area_destroy(&config, &area);
 		goto out;
 	}
 	/* Small blocks go to the heap from now on. */

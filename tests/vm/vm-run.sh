@@ -3,7 +3,7 @@
 #
 #   vm-run.sh TOPOLOGY OUTDIR KERNEL [+FILE...] TEST...
 #
-# TOPOLOGY is vm2, vm3, vm4, vmhmat or vm3k612 (see README.md); KERNEL a bzImage
+# TOPOLOGY is vm2, vm3, vm4, vmhmat, vm3k612 or vmtier612 (see README.md); KERNEL a bzImage
 # (vm-kernel.sh fetches one); each TEST a program, run in the guest with
 # AML_VM_TOPOLOGY=TOPOLOGY. Each +FILE (a program or library the tests
 # start, such as the aml command) is copied to the same path in the guest,
@@ -55,7 +55,8 @@ vm2) NODE_MEM=(256 256) NODE_CPU=(0 1) ;;
 vm3 | vm3k612) NODE_MEM=(256 256 256) NODE_CPU=(0 1 2) ;;
 vm4) NODE_MEM=(256 256 256 256) NODE_CPU=(0 1 2 3) ;;
 vmhmat) NODE_MEM=(256 256 128 512) NODE_CPU=(0 1 "" "") ;;
-*) die "unknown topology $TOPOLOGY (vm2, vm3, vm4, vmhmat, vm3k612)" ;;
+vmtier612) NODE_MEM=(256 256) NODE_CPU=(0 "") ;;
+*) die "unknown topology $TOPOLOGY (vm2, vm3, vm4, vmhmat, vm3k612, vmtier612)" ;;
 esac
 
 qemu_numa_args() {
@@ -87,6 +88,13 @@ HMAT_LB=(
 	1 3 150 30G
 )
 
+# vmtier612: node 1 has no CPU and is three times slower and a quarter as
+# wide as node 0, so that Linux 6.12 puts it in a lower memory tier.
+TIER612_LB=(
+	0 0 100 20G
+	0 1 300 5G
+)
+
 qemu_hmat_args() {
 	local i
 	ARGS=(-machine pc,hmat=on)
@@ -94,6 +102,10 @@ qemu_hmat_args() {
 	# initiator= must be given where the node has no CPU of its own.
 	ARGS=("${ARGS[@]/memdev=m2/memdev=m2,initiator=0}")
 	ARGS=("${ARGS[@]/memdev=m3/memdev=m3,initiator=1}")
+	if [ "$TOPOLOGY" = vmtier612 ]; then
+		ARGS=("${ARGS[@]/memdev=m1/memdev=m1,initiator=0}")
+		HMAT_LB=("${TIER612_LB[@]}")
+	fi
 	for ((i = 0; i < ${#HMAT_LB[@]}; i += 4)); do
 		local lb="hmat-lb,initiator=${HMAT_LB[i]},target=${HMAT_LB[i + 1]}"
 		lb+=",hierarchy=memory"
@@ -193,7 +205,7 @@ split_console() {
 build_initramfs "$@"
 
 ARGS=()
-if [ "$TOPOLOGY" = vmhmat ]; then
+if [ "$TOPOLOGY" = vmhmat ] || [ "$TOPOLOGY" = vmtier612 ]; then
 	qemu_hmat_args
 else
 	qemu_numa_args
