@@ -4,7 +4,9 @@
  * malloc (tbbmalloc's scalable_malloc) and AML's area allocator (one
  * mapping per object). A sample allocates a batch of 4096 objects, writes
  * their first byte, and frees them; the time per alloc+free pair is a
- * median over repetitions, with 1 and 2 threads running at once. A
+ * median over repetitions, with 1 and 2 threads running at once. The
+ * competitors run side by side: each repetition runs one batch of each, in
+ * a rotating order. A
  * producer/consumer case frees on another thread than the allocating one.
  * Ratios are AML heap time / competitor time (below 1: the heap is faster).
  */
@@ -87,12 +89,11 @@ static const size_t sizes[] = {16, 64, 256, 1024, 4096, 16384, 65536};
 #define NSIZES (sizeof(sizes) / sizeof(*sizes))
 
 struct run {
-	const struct competitor *c;
 	size_t size;
 	int reps;
-	int nthreads;
 	pthread_barrier_t barrier;
-	double ns[MAX_THREADS][64]; /* per thread, per repetition */
+	/* per competitor, thread and repetition */
+	double ns[NCOMP][MAX_THREADS][64];
 };
 
 /* ns per alloc+free pair of one batch. */
@@ -114,35 +115,42 @@ static double batch_ns(const struct competitor *c, size_t size, void **p)
 	return (bench_now() - t0) * 1e9 / BATCH;
 }
 
+/* Side by side: in each repetition every competitor runs one batch, in a
+ * rotating order, every thread at once. */
 static void *run_thread(void *arg)
 {
 	struct run *r = ((void **)arg)[0];
 	int self = (int)(intptr_t)((void **)arg)[1];
 	void **p = malloc(BATCH * sizeof(void *));
 
-	batch_ns(r->c, r->size, p); /* warm the caches */
+	for (size_t c = 0; c < NCOMP; c++) /* warm the caches */
+		if (competitors[c].get != NULL)
+			batch_ns(&competitors[c], r->size, p);
 	for (int i = 0; i < r->reps; i++) {
-		pthread_barrier_wait(&r->barrier);
-		r->ns[self][i] = batch_ns(r->c, r->size, p);
+		for (size_t k = 0; k < NCOMP; k++) {
+			size_t c = ((size_t)i + k) % NCOMP;
+
+			if (competitors[c].get == NULL)
+				continue;
+			pthread_barrier_wait(&r->barrier);
+			r->ns[c][self][i] =
+			    batch_ns(&competitors[c], r->size, p);
+		}
 	}
 	free(p);
 	return NULL;
 }
 
-/* Median ns per pair over every thread and repetition. */
-static double measure(const struct competitor *c, size_t size, int nthreads,
-		      int reps)
+/* Median ns per pair of each competitor over every thread and
+ * repetition (-1 for one that is not installed). */
+static void measure(size_t size, int nthreads, int reps, double *ns)
 {
 	static struct run r;
 	pthread_t t[MAX_THREADS];
 	void *args[MAX_THREADS][2];
-	double all[MAX_THREADS * 64];
-	int n = 0;
 
-	r.c = c;
 	r.size = size;
 	r.reps = reps;
-	r.nthreads = nthreads;
 	pthread_barrier_init(&r.barrier, NULL, (unsigned)nthreads);
 	for (int i = 0; i < nthreads; i++) {
 		args[i][0] = &r;
@@ -152,10 +160,17 @@ static double measure(const struct competitor *c, size_t size, int nthreads,
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&r.barrier);
-	for (int i = 0; i < nthreads; i++)
-		for (int j = 0; j < reps; j++)
-			all[n++] = r.ns[i][j];
-	return bench_median(all, (size_t)n);
+	for (size_t c = 0; c < NCOMP; c++) {
+		double all[MAX_THREADS * 64];
+		int n = 0;
+
+		for (int i = 0; i < nthreads; i++)
+			for (int j = 0; j < reps; j++)
+				all[n++] = r.ns[c][i][j];
+		ns[c] = competitors[c].get == NULL
+			    ? -1
+			    : bench_median(all, (size_t)n);
+	}
 }
 
 static void print_table(int nthreads, int reps)
@@ -174,16 +189,12 @@ static void print_table(int nthreads, int reps)
 	printf("\n");
 	for (size_t s = 0; s < NSIZES; s++) {
 		printf("%6s", bench_size_str(sizes[s], buf));
-		for (size_t c = 0; c < NCOMP; c++) {
-			ns[c] = competitors[c].get == NULL
-				    ? -1
-				    : measure(&competitors[c], sizes[s],
-					      nthreads, reps);
+		measure(sizes[s], nthreads, reps, ns);
+		for (size_t c = 0; c < NCOMP; c++)
 			if (ns[c] < 0)
 				printf(" %10s", "n/a");
 			else
 				printf(" %10.1f", ns[c]);
-		}
 		for (size_t c = 1; c < NCOMP; c++)
 			if (ns[c] < 0)
 				printf(" %8s", "n/a");

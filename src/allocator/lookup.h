@@ -74,6 +74,54 @@ static inline const struct aml__lookup_range *aml__lookup_find(const void *ptr)
 }
 
 /*
+ * The entry of the tree's third level (a 2 MiB span) on the way to `ptr`,
+ * or NULL while the tree has no node there. Its address stays valid for
+ * the life of the process (nodes are never freed, and an entry that holds
+ * a node keeps it), so a caller may keep it for later lookups in the same
+ * span with aml__lookup_find_in(): two loads instead of four.
+ */
+static inline const _Atomic uintptr_t *aml__lookup_span(const void *ptr)
+{
+	const uintptr_t addr = (uintptr_t)ptr;
+	const _Atomic uintptr_t *node = aml__lookup_root;
+	unsigned shift = AML__LOOKUP_PAGE_SHIFT +
+			 AML__LOOKUP_BITS * (AML__LOOKUP_LEVELS - 1);
+
+	if (addr >> AML__LOOKUP_ADDR_BITS)
+		return NULL;
+	for (int level = 0; level < AML__LOOKUP_LEVELS - 2; level++) {
+		uintptr_t e = atomic_load_explicit(
+		    &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)],
+		    memory_order_acquire);
+
+		if (e == 0 || (e & 1))
+			return NULL;
+		node = (const _Atomic uintptr_t *)e;
+		shift -= AML__LOOKUP_BITS;
+	}
+	return &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)];
+}
+
+/* aml__lookup_find(ptr) from `span`, aml__lookup_span() of an address in
+ * the same 2 MiB span. */
+static inline const struct aml__lookup_range *
+aml__lookup_find_in(const _Atomic uintptr_t *span, const void *ptr)
+{
+	uintptr_t e = atomic_load_explicit(span, memory_order_acquire);
+
+	if (e != 0 && !(e & 1))
+		e = atomic_load_explicit(
+		    &((const _Atomic uintptr_t *)
+			  e)[((uintptr_t)ptr >> AML__LOOKUP_PAGE_SHIFT) &
+			     ((1u << AML__LOOKUP_BITS) - 1)],
+		    memory_order_acquire);
+	return (e & 1) ? (const struct aml__lookup_range *)(e - 1) : NULL;
+}
+
+/* The bits of an address above a span's. */
+#define AML__LOOKUP_SPAN_SHIFT (AML__LOOKUP_PAGE_SHIFT + AML__LOOKUP_BITS)
+
+/*
  * Range records from memory that never goes back to the system, so a
  * concurrent lookup never reads unmapped memory. Zeroed; NULL when short.
  * Does not call malloc (a malloc replacement may call it).

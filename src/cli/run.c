@@ -199,6 +199,22 @@ static int check_tiering(const struct aml_preload_config *config)
 	return 0;
 }
 
+/* --all-allocations: a heap on the area, as the library will make. */
+static int check_heap(struct aml_area *area)
+{
+	struct aml_allocator *heap;
+	int rc = aml_allocator_heap_create(&heap, area, NULL);
+
+	aml_allocator_heap_destroy(&heap);
+	if (rc == -AML_ENOTSUP)
+		return aml_cli_usage_error("run", "--all-allocations: %s",
+					   AML_PRELOAD_HEAP_MISSING);
+	if (rc != AML_SUCCESS)
+		return aml_cli_usage_error("run", "--all-allocations: %s",
+					   aml_strerror(rc));
+	return 0;
+}
+
 /* Parse the settings as the library will, and make the area once. */
 static int check_placement(struct run_env *e)
 {
@@ -225,7 +241,10 @@ static int check_placement(struct run_env *e)
 		return aml_cli_usage_error(
 		    "run", "this placement is not available here: %s",
 		    aml_strerror(rc));
+	rc = config.all ? check_heap(area) : 0;
 	aml_preload_area_destroy(&config, &area);
+	if (rc != 0)
+		return rc;
 	return config.policy == AML_PRELOAD_TIER ? check_tiering(&config) : 0;
 }
 

@@ -9,6 +9,12 @@
 #include <stddef.h>
 
 #include "aml.h"
+#include "aml/higher/allocator/heap.h"
+
+/* Why every allocation cannot go to AML: the heap's engine is missing. */
+#define AML_PRELOAD_HEAP_MISSING                                               \
+	"the heap's engine " AML_ALLOCATOR_HEAP_ENGINE                         \
+	" cannot be loaded (install the package libtbbmalloc2)"
 
 enum aml_preload_policy {
 	AML_PRELOAD_DEFAULT,

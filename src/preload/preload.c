@@ -579,7 +579,8 @@ __attribute__((constructor)) static void preload_init(void)
 	if (config.all && (rc = aml_allocator_heap_create(&heap, area, NULL))) {
 		atomic_store(&fast_limit, SIZE_MAX);
 		snprintf(why, sizeof(why), "cannot create the heap: %s",
-			 aml_strerror(rc));
+			 rc == -AML_ENOTSUP ? AML_PRELOAD_HEAP_MISSING
+					    : aml_strerror(rc));
 		report(why);
 		aml_preload_area_destroy(&config, &area);
 		goto out;

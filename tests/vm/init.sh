@@ -54,4 +54,8 @@ while read -r name status; do
 	printf '\n@@AML-VM STATUS %s %d\n' "$name" "$status"
 done </tmp/aml-vm-status
 
+# The serial port drains at the emulator's pace: on a loaded host the last
+# lines were lost when the machine stopped right after writing them.
+printf '\n@@AML-VM DONE\n'
+sleep 2
 poweroff -f
