@@ -38,6 +38,16 @@ static struct aml__heap_owner *aml_heap_find(unsigned long long id)
 	return o;
 }
 
+static int aml_heap_lives(unsigned long long id)
+{
+	int lives;
+
+	pthread_mutex_lock(&aml_heap_registry_lock);
+	lives = aml_heap_find(id) != NULL;
+	pthread_mutex_unlock(&aml_heap_registry_lock);
+	return lives;
+}
+
 /* Empty slot `s` into `o`'s pool (NULL: drop its objects). */
 static void aml_heap_slot_empty(struct aml__heap_slot *s,
 				const struct aml__heap_owner *o)
@@ -121,7 +131,6 @@ struct aml__heap_slot *aml__heap_cache_claim(const struct aml__heap_owner *o)
 	struct aml__heap_tcache *t = aml__heap_self;
 	struct aml__heap_slot *s;
 	unsigned long long destroys;
-	int taken;
 
 	if (t == NULL && (t = aml_heap_tcache_new()) == NULL)
 		return NULL;
@@ -129,12 +138,7 @@ struct aml__heap_slot *aml__heap_cache_claim(const struct aml__heap_owner *o)
 	if (s->id == o->id)
 		return s;
 	destroys = atomic_load(&aml_heap_destroys);
-	if (s->id != 0 && s->seen == destroys)
-		return NULL;
-	pthread_mutex_lock(&aml_heap_registry_lock);
-	taken = s->id != 0 && aml_heap_find(s->id) != NULL;
-	pthread_mutex_unlock(&aml_heap_registry_lock);
-	if (taken) {
+	if (s->id != 0 && (s->seen == destroys || aml_heap_lives(s->id))) {
 		s->seen = destroys;
 		return NULL;
 	}

@@ -140,11 +140,12 @@ static int aml_heap_free(struct aml_allocator_data *d, void *ptr)
 							: -AML_EINVAL;
 }
 
-/* What the caller may use of `ptr`, 0 when the heap does not own it as a
- * live object. */
-static size_t aml_heap_size_of(struct aml_allocator_data *d, const void *ptr)
+/* What the caller may use of `ptr`, whose record in the lookup is `r`; 0
+ * when the heap does not own it as a live object. */
+static size_t aml_heap_size_of(struct aml_allocator_data *d,
+			       const struct aml__lookup_range *r,
+			       const void *ptr)
 {
-	const struct aml__lookup_range *r = aml__lookup_find(ptr);
 	struct aml__heap_header *h;
 
 	if (r == &d->plain.range)
@@ -171,13 +172,14 @@ static void *aml_heap_move(struct aml_allocator_data *d, void *ptr, size_t old,
 static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 			      size_t size)
 {
-	size_t old = aml_heap_size_of(d, ptr);
+	const struct aml__lookup_range *r = aml__lookup_find(ptr);
+	size_t old = aml_heap_size_of(d, r, ptr);
 
 	if (old == 0)
 		return aml__fail_null(AML_EINVAL);
 	if (size >= AML_HEAP_MAX_SIZE)
 		return aml__fail_null(AML_ENOMEM);
-	if (aml__lookup_find(ptr) == &d->classed.range) {
+	if (r == &d->classed.range) {
 		/* Kept while the request stays in its class. */
 		if (size <= AML__HEAP_CLASSED_MAX &&
 		    aml__heap_class_size(aml__heap_class_up(size)) == old)
@@ -198,7 +200,7 @@ static void *aml_heap_realloc(struct aml_allocator_data *d, void *ptr,
 static size_t aml_heap_usable_size(struct aml_allocator_data *d,
 				   const void *ptr)
 {
-	size_t size = aml_heap_size_of(d, ptr);
+	size_t size = aml_heap_size_of(d, aml__lookup_find(ptr), ptr);
 
 	if (size == 0)
 		aml_errno = AML_EINVAL;
