@@ -66,8 +66,12 @@
  *   least about 100 ms (DAMON's sysfs answers a request on its next poll,
  *   every 100 ms) and flushes the process's TLB once (so that DAMON sees
  *   pages the TLB holds); the kernel thread samples every tenth of
- *   `interval_ms`. Add and remove restart the kdamond. Huge pages stay
- *   huge.
+ *   `interval_ms`. DAMON clears a page's accessed bit at the start of
+ *   each sample without a TLB flush, so an access is seen when it is the
+ *   first since the TLB last forgot the page and falls inside a sample:
+ *   accesses spread over an epoch are seen, a single burst of them right
+ *   after a step may not be. Add and remove restart the kdamond. Huge
+ *   pages stay huge.
  * Linux's idle page tracking (`/sys/kernel/mm/page_idle/bitmap`) would be
  * an exact method for root too; no kernel AML is tested on (Debian's 6.1
  * and 6.12, the 6.18 host) is built with it, so AML does not offer it.
