@@ -47,30 +47,51 @@ void aml__lookup_remove(const void *base, size_t size);
 #define AML__LOOKUP_ADDR_BITS 48
 extern _Atomic uintptr_t aml__lookup_root[1u << AML__LOOKUP_BITS];
 
-/* The range holding `ptr`, or NULL. Lock-free; inline because every free
- * of every allocator asks it. */
-static inline const struct aml__lookup_range *aml__lookup_find(const void *ptr)
+/*
+ * Walk `depth` levels down from the root towards `ptr`: the entry reached
+ * then, or NULL when the walk ends before, at an empty entry or at a range
+ * (then in `*range`, else NULL there).
+ */
+static inline const _Atomic uintptr_t *
+aml__lookup_descend(const void *ptr, int depth,
+		    const struct aml__lookup_range **range)
 {
 	const uintptr_t addr = (uintptr_t)ptr;
 	const _Atomic uintptr_t *node = aml__lookup_root;
 	unsigned shift = AML__LOOKUP_PAGE_SHIFT +
 			 AML__LOOKUP_BITS * (AML__LOOKUP_LEVELS - 1);
 
+	*range = NULL;
 	if (addr >> AML__LOOKUP_ADDR_BITS)
 		return NULL;
-	for (int level = 0; level < AML__LOOKUP_LEVELS; level++) {
+	for (int level = 0; level < depth; level++) {
 		uintptr_t e = atomic_load_explicit(
 		    &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)],
 		    memory_order_acquire);
 
 		if (e & 1)
-			return (const struct aml__lookup_range *)(e - 1);
-		if (e == 0)
+			*range = (const struct aml__lookup_range *)(e - 1);
+		if (e == 0 || (e & 1))
 			return NULL;
 		node = (const _Atomic uintptr_t *)e;
 		shift -= AML__LOOKUP_BITS;
 	}
-	return NULL;
+	return &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)];
+}
+
+/* The range holding `ptr`, or NULL. Lock-free; inline because every free
+ * of every allocator asks it. */
+static inline const struct aml__lookup_range *aml__lookup_find(const void *ptr)
+{
+	const struct aml__lookup_range *range;
+	const _Atomic uintptr_t *leaf =
+	    aml__lookup_descend(ptr, AML__LOOKUP_LEVELS - 1, &range);
+	uintptr_t e;
+
+	if (leaf == NULL)
+		return range;
+	e = atomic_load_explicit(leaf, memory_order_acquire);
+	return (e & 1) ? (const struct aml__lookup_range *)(e - 1) : NULL;
 }
 
 /*
@@ -82,24 +103,9 @@ static inline const struct aml__lookup_range *aml__lookup_find(const void *ptr)
  */
 static inline const _Atomic uintptr_t *aml__lookup_span(const void *ptr)
 {
-	const uintptr_t addr = (uintptr_t)ptr;
-	const _Atomic uintptr_t *node = aml__lookup_root;
-	unsigned shift = AML__LOOKUP_PAGE_SHIFT +
-			 AML__LOOKUP_BITS * (AML__LOOKUP_LEVELS - 1);
+	const struct aml__lookup_range *range;
 
-	if (addr >> AML__LOOKUP_ADDR_BITS)
-		return NULL;
-	for (int level = 0; level < AML__LOOKUP_LEVELS - 2; level++) {
-		uintptr_t e = atomic_load_explicit(
-		    &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)],
-		    memory_order_acquire);
-
-		if (e == 0 || (e & 1))
-			return NULL;
-		node = (const _Atomic uintptr_t *)e;
-		shift -= AML__LOOKUP_BITS;
-	}
-	return &node[(addr >> shift) & ((1u << AML__LOOKUP_BITS) - 1)];
+	return aml__lookup_descend(ptr, AML__LOOKUP_LEVELS - 2, &range);
 }
 
 /* aml__lookup_find(ptr) from `span`, aml__lookup_span() of an address in

@@ -117,25 +117,6 @@ static void hot_and_cold(enum aml_tiering_method m)
 	munmap((char *)p, NPAGES * tt_page());
 }
 
-/* AnonHugePages of the mapping starting at `p`, in kB. */
-static long smaps_huge_kb(const void *p)
-{
-	char line[256];
-	unsigned long start, end;
-	long kb = -1, in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	CHECK(f != NULL);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= (uintptr_t)p && (uintptr_t)p < end;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 static void huge_units(enum aml_tiering_method m)
 {
 	size_t size = 8 << 20, hsize = 2 << 20;
@@ -147,7 +128,7 @@ static void huge_units(enum aml_tiering_method m)
 
 	CHECK(madvise(p, size, MADV_HUGEPAGE) == 0);
 	memset(p, 2, size);
-	kb = smaps_huge_kb(p);
+	kb = tt_smaps_huge_kb(p);
 	CHECK_EQ(aml_tiering_add(t, p, size), AML_SUCCESS);
 	s = step(t);
 	printf("%s: huge pages: kernel %ld kB, tiering %zu pages",
@@ -156,7 +137,7 @@ static void huge_units(enum aml_tiering_method m)
 		CHECK_EQ(s.pages_huge * tt_page(), (size_t)kb * 1024);
 	write_pages(p, 0, size / tt_page());
 	s = step(t);
-	kb = smaps_huge_kb(p);
+	kb = tt_smaps_huge_kb(p);
 	printf("; after writes: kernel %ld kB, tiering %zu pages\n", kb,
 	       s.pages_huge);
 	if (kb >= 0)

@@ -140,25 +140,6 @@ static void moving_hot_set(enum aml_tiering_method m)
 	munmap(p, SIZE);
 }
 
-/* AnonHugePages of the mapping holding `p`, in kB. */
-static long smaps_huge_kb(const void *p)
-{
-	char line[256];
-	unsigned long start, end;
-	long kb = -1, in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	CHECK(f != NULL);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= (uintptr_t)p && (uintptr_t)p < end;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 /* Four huge pages on the slow tier, the second one written each epoch. */
 static void huge_unit(enum aml_tiering_method m)
 {
@@ -172,7 +153,7 @@ static void huge_unit(enum aml_tiering_method m)
 	long kb;
 
 	memset(p, 3, size);
-	kb = smaps_huge_kb(p);
+	kb = tt_smaps_huge_kb(p);
 	CHECK_EQ(aml_tiering_create(&t, &a), AML_SUCCESS);
 	CHECK_EQ(aml_tiering_add(t, p, size), AML_SUCCESS);
 	for (int e = 0; e < 5; e++) {
@@ -184,14 +165,14 @@ static void huge_unit(enum aml_tiering_method m)
 	printf("%s: huge pages: kernel %ld kB before, %ld kB after; "
 	       "tiering %zu huge pages, %zu promoted; hot one on fast: %zu "
 	       "pages\n",
-	       aml_tiering_method_name(m), kb, smaps_huge_kb(p), s.pages_huge,
-	       s.promoted, tt_count_on(p + hsize, hp, &fast));
+	       aml_tiering_method_name(m), kb, tt_smaps_huge_kb(p),
+	       s.pages_huge, s.promoted, tt_count_on(p + hsize, hp, &fast));
 	CHECK_EQ(tt_count_on(p + hsize, hp, &fast), hp);
 	CHECK_EQ(tt_count_on(p, size / tt_page(), &fast), hp);
 	if (kb == (long)(size >> 10) && m == AML_TIERING_METHOD_SOFT_DIRTY) {
 		CHECK_EQ(s.pages_huge, size / tt_page());
 		CHECK_EQ(s.promoted, hp);
-		CHECK_EQ(smaps_huge_kb(p), kb);
+		CHECK_EQ(tt_smaps_huge_kb(p), kb);
 	}
 	for (size_t i = 0; i < size; i++)
 		CHECK(p[i] == (i >= hsize && i < 2 * hsize && i % tt_page() == 0

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <numaif.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -141,6 +142,26 @@ static inline int tt_threads_settle(int want)
 		n = tt_threads();
 	}
 	return n;
+}
+
+/* AnonHugePages of the mapping holding `p`, in kB (-1: not found), as
+ * the kernel reports them in /proc/self/smaps. */
+static inline long tt_smaps_huge_kb(const void *p)
+{
+	char line[256];
+	unsigned long start, end;
+	long kb = -1, in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= (uintptr_t)p && (uintptr_t)p < end;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
 }
 
 #endif /* AML_TESTS_TIERING_TEST_H */
